@@ -1,0 +1,50 @@
+"""Errors that explain themselves: what went wrong, where, and how to fix it.
+
+One base class, one subclass per subsystem. The CLI maps them to exit codes; nothing
+below the CLI prints or exits.
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_FINDINGS = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+
+
+class ComplianceToolError(Exception):
+    """Base class of every error the tool reports to its user (exit code 2)."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, *, where: str = "", hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.where = where
+        self.hint = hint
+
+    def diagnostics(self) -> str:
+        """The one-line message shown to the user: ``where: message (hint)``."""
+        text = f"{self.where}: {self.message}" if self.where else self.message
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class InventoryError(ComplianceToolError):
+    """The governance repository cannot be read (missing root, unreadable path)."""
+
+
+class PolicyError(ComplianceToolError):
+    """A rule, control or framework file cannot be used (bad Cerberus schema, unknown name)."""
+
+
+class ReportError(ComplianceToolError):
+    """A report cannot be rendered or written."""
+
+
+class SigningError(ComplianceToolError):
+    """A report cannot be signed or a signature cannot be checked."""
+
+
+class GitError(ComplianceToolError):
+    """A git revision or object cannot be read."""

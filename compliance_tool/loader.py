@@ -1,0 +1,358 @@
+"""Load a governance repository into typed, immutable records, indexed by kind and id.
+
+Everything reads the inventory through :class:`Inventory`: the validator, the rule engine,
+reports and history. It works the same on the working tree and on any commit (the
+:mod:`~compliance_tool.sources` decide where bytes come from), parses a file only when
+asked, and parses each distinct content once: results are cached by git blob id, in
+memory and on disk. Ids are known from file names before anything is parsed, so a
+single changed file can be checked against the whole repository cheaply.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from compliance_tool import __version__
+from compliance_tool.kinds import (
+    API_VERSION,
+    FOLDERS,
+    KIND_BY_FOLDER,
+    YAML_SUFFIXES,
+    Kind,
+    dotted,
+)
+from compliance_tool.problems import Problem
+from compliance_tool.schemas import SchemaIssue, SchemaSet
+from compliance_tool.sources import Entry, Source
+from compliance_tool.yamlio import Document, YamlIssue, parse_document
+from compliance_tool.yamlio import Path as DocPath
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One governance entity (a model, a person...) with the positions of its values."""
+
+    kind: Kind
+    id: str
+    path: str
+    data: dict[str, Any]
+    document: Document = field(repr=False, compare=False)
+    blob: str = ""
+
+    def get(self, dotted_path: str, default: Any = None) -> Any:
+        """The value at ``a.b.c`` (list indexes as numbers), or ``default``."""
+        value: Any = self.data
+        for part in dotted_path.split("."):
+            if isinstance(value, dict) and part in value:
+                value = value[part]
+            elif isinstance(value, list) and part.isdigit() and int(part) < len(value):
+                value = value[int(part)]
+            else:
+                return default
+        return value
+
+    def position(self, path: DocPath = ()) -> tuple[int, int]:
+        """1-based (line, column) of the value at ``path``, or of its nearest parent."""
+        return self.document.position(path)
+
+    @property
+    def name(self) -> str:
+        """The human name of the record, falling back to its id."""
+        return str(self.data.get("name") or self.data.get("title") or self.id)
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedFile:
+    """The outcome of reading one file: its record when it has one, and its own problems."""
+
+    path: str
+    blob: str
+    record: Record | None
+    problems: tuple[Problem, ...]
+
+
+def _file_problem(path: str, line: int, column: int, message: str, hint: str, code: str) -> Problem:
+    return Problem(path, line, column, "file", "", message, hint, code)
+
+
+class ParseCache:
+    """Parsed documents and their schema issues by git blob id, kept on disk between runs.
+
+    Entries are keyed by content and stamped with the tool version and schema digest, so a
+    stale entry can never be served: a changed file has another blob id, a changed schema
+    another digest.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, path: Path | None, schema_digest: str) -> None:
+        self.path = path
+        self.stamp = (self.FORMAT, __version__, schema_digest)
+        self.entries: dict[str, tuple[Any, ...]] = {}
+        self.dirty = False
+        if path is not None and path.is_file():
+            try:
+                with open(path, "rb") as handle:
+                    stamp, entries = marshal.load(handle)
+                if tuple(stamp) == self.stamp and isinstance(entries, dict):
+                    self.entries = entries
+            except (OSError, EOFError, ValueError, TypeError):
+                self.entries = {}
+
+    def get(self, blob: str) -> tuple[Any, ...] | None:
+        return self.entries.get(blob)
+
+    def put(self, blob: str, value: tuple[Any, ...]) -> None:
+        self.entries[blob] = value
+        self.dirty = True
+
+    def save(self) -> None:
+        """Write the cache atomically; a cache that cannot be written is simply skipped."""
+        if self.path is None or not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            gitignore = self.path.parent / ".gitignore"
+            if not gitignore.exists():
+                gitignore.write_text("*\n", encoding="utf-8")
+            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-")
+            with os.fdopen(handle, "wb") as out:
+                marshal.dump((self.stamp, self.entries), out)
+            os.replace(temp, self.path)
+            self.dirty = False
+        except OSError:
+            pass
+
+
+def _pack(document: Document, kind: str, issues: list[SchemaIssue]) -> tuple[Any, ...]:
+    return (
+        document.data,
+        document.values,
+        document.keys,
+        tuple((i.line, i.column, i.message, i.hint, i.code, i.path) for i in document.issues),
+        kind,
+        tuple((i.path, i.message, i.hint, i.at_key) for i in issues),
+    )
+
+
+def _unpack(packed: tuple[Any, ...]) -> tuple[Document, str, list[SchemaIssue]]:
+    data, values, keys, issues, kind, schema_issues = packed
+    document = Document(data, values, keys, tuple(YamlIssue(*i) for i in issues))
+    return document, kind, [SchemaIssue(*i) for i in schema_issues]
+
+
+class Inventory:
+    """A snapshot of the governance repository, read lazily through one source."""
+
+    def __init__(self, source: Source, schemas: SchemaSet, cache: ParseCache | None = None):
+        self.source = source
+        self.schemas = schemas
+        self.cache = cache
+        self.entries: dict[str, Entry] = source.entries()
+        self.ids: dict[Kind, dict[str, list[str]]] = {kind: {} for kind in Kind}
+        self.stray: list[str] = []
+        """YAML files under inventory/ or policies/ that are not in a kind's folder."""
+        for path in sorted(self.entries):
+            if not path.endswith(YAML_SUFFIXES):
+                continue
+            kind = kind_of_path(path)
+            if kind is None:
+                self.stray.append(path)
+                continue
+            stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            self.ids[kind].setdefault(stem, []).append(path)
+        self._loaded: dict[str, LoadedFile] = {}
+
+    # -- what exists, from file names alone -----------------------------------------
+
+    def has(self, kind: Kind, record_id: str) -> bool:
+        """Whether a file for ``kind``/``record_id`` exists (by file name; nothing parsed)."""
+        return record_id in self.ids[kind]
+
+    def yaml_paths(self) -> list[str]:
+        """Every governance file path, in a stable order."""
+        return sorted(
+            [p for ids in self.ids.values() for paths in ids.values() for p in paths] + self.stray
+        )
+
+    # -- reading --------------------------------------------------------------------
+
+    def load(self, path: str) -> LoadedFile:
+        """Read, parse and schema-check one file (memoized)."""
+        loaded = self._loaded.get(path)
+        if loaded is None:
+            loaded = self._loaded[path] = self._read(path)
+        return loaded
+
+    def load_all(self, paths: Iterable[str] | None = None) -> list[LoadedFile]:
+        """Load ``paths`` (default: every governance file) and save the cache once."""
+        result = [self.load(p) for p in (self.yaml_paths() if paths is None else paths)]
+        if self.cache is not None:
+            self.cache.save()
+        return result
+
+    def record(self, kind: Kind, record_id: str) -> Record | None:
+        """The record of ``kind`` named ``record_id``, parsed on first use."""
+        for path in self.ids[kind].get(record_id, ()):
+            loaded = self.load(path)
+            if loaded.record is not None and loaded.record.kind is kind:
+                return loaded.record
+        return None
+
+    def records(self, kind: Kind) -> list[Record]:
+        """Every readable record of ``kind``, sorted by id."""
+        found = []
+        for record_id in sorted(self.ids[kind]):
+            record = self.record(kind, record_id)
+            if record is not None:
+                found.append(record)
+        return found
+
+    def __iter__(self) -> Iterator[Record]:
+        for kind in Kind:
+            yield from self.records(kind)
+
+    # -- the work -------------------------------------------------------------------
+
+    def _read(self, path: str) -> LoadedFile:
+        entry = self.entries[path]
+        link_problem = self.source.entry_problem(entry)
+        if link_problem:
+            problem = _file_problem(
+                path, 1, 1, f"file {link_problem}", "replace the link with the file itself", "symlink"
+            )
+            return LoadedFile(path, "", None, (problem,))
+        try:
+            raw = self.source.read(entry)
+        except OSError as exc:
+            problem = _file_problem(
+                path, 1, 1, f"cannot read file: {exc.strerror}", "check permissions", "unreadable"
+            )
+            return LoadedFile(path, "", None, (problem,))
+        blob = self.source.blob(entry, raw)
+        packed = self.cache.get(blob) if self.cache is not None else None
+        if packed is not None:
+            document, declared, schema_issues = _unpack(packed)
+        else:
+            document = parse_document(raw)
+            declared, schema_issues = self._schema_check(document)
+            if self.cache is not None:
+                self.cache.put(blob, _pack(document, declared, schema_issues))
+        return self._assemble(path, blob, document, declared, schema_issues)
+
+    def _schema_check(self, document: Document) -> tuple[str, list[SchemaIssue]]:
+        data = document.data
+        if data is None:
+            return "", []
+        declared = data.get("kind")
+        if not isinstance(declared, str) or declared not in Kind._value2member_map_:
+            return "", []
+        return declared, self.schemas.issues(Kind(declared), data)
+
+    def _assemble(
+        self,
+        path: str,
+        blob: str,
+        document: Document,
+        declared: str,
+        schema_issues: list[SchemaIssue],
+    ) -> LoadedFile:
+        problems: list[Problem] = []
+        for issue in document.issues:
+            kind_label = "file" if document.data is None else (declared or "file")
+            problems.append(
+                Problem(path, issue.line, issue.column, kind_label, dotted(issue.path),
+                        issue.message, issue.hint, issue.code)
+            )
+        data = document.data
+        if data is None:
+            return LoadedFile(path, blob, None, tuple(problems))
+        folder_kind = kind_of_path(path)
+        kind, envelope = _check_envelope(path, document, folder_kind)
+        problems.extend(envelope)
+        for issue in schema_issues:
+            line, column = (
+                document.key_position(issue.path) if issue.at_key else document.position(issue.path)
+            )
+            problems.append(
+                Problem(path, line, column, declared, dotted(issue.path), issue.message,
+                        issue.hint, "schema")
+            )
+        record = None
+        if kind is not None:
+            record_id = data.get("id")
+            record = Record(
+                kind, record_id if isinstance(record_id, str) else _stem(path), path, data,
+                document, blob,
+            )
+        return LoadedFile(path, blob, record, tuple(problems))
+
+
+def _stem(path: str) -> str:
+    return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+
+
+def kind_of_path(path: str) -> Kind | None:
+    """The kind whose folder holds ``path`` (subfolders included), or None."""
+    parts = path.split("/")
+    for depth in range(len(parts) - 1, 1, -1):
+        kind = KIND_BY_FOLDER.get("/".join(parts[:depth]))
+        if kind is not None:
+            return kind
+    return None
+
+
+def _check_envelope(
+    path: str, document: Document, folder_kind: Kind | None
+) -> tuple[Kind | None, list[Problem]]:
+    """apiVersion, kind and id: known, consistent with the folder and the file name."""
+    data = document.data or {}
+    problems: list[Problem] = []
+    label = str(data.get("kind")) if isinstance(data.get("kind"), str) else "file"
+
+    def add(field_name: str, message: str, hint: str, code: str, at_key: bool = False) -> None:
+        where = (field_name,)
+        line, column = (
+            document.key_position(where) if at_key else document.position(where)
+        ) if field_name in data else (1, 1)
+        problems.append(Problem(path, line, column, label, field_name, message, hint, code))
+
+    api = data.get("apiVersion")
+    if api is None:
+        add("apiVersion", "missing 'apiVersion'", f"add 'apiVersion: {API_VERSION}' at the top",
+            "api-version")
+    elif api != API_VERSION:
+        add("apiVersion", f"unknown apiVersion '{api}'", f"this tool reads '{API_VERSION}'",
+            "api-version")
+    declared = data.get("kind")
+    kind: Kind | None = None
+    if declared is None:
+        suggestion = f"add 'kind: {folder_kind.value}'" if folder_kind else "add 'kind:'"
+        add("kind", "missing 'kind'", suggestion, "kind")
+        kind = folder_kind
+    elif not isinstance(declared, str) or declared not in Kind._value2member_map_:
+        import difflib
+
+        close = difflib.get_close_matches(str(declared), [k.value for k in Kind], n=1)
+        hint = f"did you mean '{close[0]}'?" if close else (
+            "use one of: " + ", ".join(k.value for k in Kind))
+        add("kind", f"unknown kind '{declared}'", hint, "kind")
+    else:
+        kind = Kind(declared)
+        if folder_kind is None:
+            add("kind", f"a {kind.value} file outside any kind folder",
+                f"move it to {FOLDERS[kind]}/", "wrong-folder")
+        elif folder_kind is not kind:
+            add("kind", f"a {kind.value} file in {FOLDERS[folder_kind]}/",
+                f"move it to {FOLDERS[kind]}/, or fix 'kind:'", "wrong-folder")
+    record_id = data.get("id")
+    if isinstance(record_id, str) and record_id != _stem(path):
+        add("id", f"id '{record_id}' does not match the file name '{path.rsplit('/', 1)[-1]}'",
+            f"rename the file to {record_id}.yaml, or set 'id: {_stem(path)}'", "id-mismatch")
+    return kind, problems

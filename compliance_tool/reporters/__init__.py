@@ -1,0 +1,16 @@
+"""Output formats. One module per format; the registries below are the only lists of them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from compliance_tool.reporters import github, json_format, text
+from compliance_tool.validate import ValidationResult
+
+ValidationReporter = Callable[[ValidationResult], str]
+
+VALIDATION_REPORTERS: dict[str, ValidationReporter] = {
+    "text": text.render_validation,
+    "json": json_format.render_validation,
+    "github": github.render_validation,
+}

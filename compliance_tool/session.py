@@ -1,0 +1,84 @@
+"""Factories that wire a source, the schemas and the cache into an :class:`Inventory`."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from compliance_tool.loader import Inventory, ParseCache
+from compliance_tool.schemas import SchemaSet
+from compliance_tool.sources import GitSource, Source, WorktreeSource, find_root, open_repo
+
+CACHE_DIR = ".compliance-cache"
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Which repository and which snapshot of it a command reads."""
+
+    root: Path
+    ref: str | None = None
+    use_cache: bool = True
+
+
+def locate(repo: Path | None) -> Path:
+    """The governance repository root: ``--repo`` or the one holding the current folder."""
+    return find_root(repo if repo is not None else Path.cwd())
+
+
+def open_source(where: Where) -> Source:
+    if where.ref is None:
+        return WorktreeSource(where.root.resolve())
+    return GitSource.open(where.root.resolve(), where.ref)
+
+
+def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
+    """The inventory at ``where``, with the on-disk parse cache unless disabled."""
+    schemas = schemas or SchemaSet()
+    cache = None
+    if where.use_cache and not os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
+        cache = ParseCache(where.root / CACHE_DIR / "parse.marshal", schemas.digest)
+    return Inventory(open_source(where), schemas, cache)
+
+
+def changed_paths(where: Where, since: str) -> set[str]:
+    """Governance files added or modified since ``since`` (working tree or ``where.ref``),
+    plus the files that mention the id of any file deleted or renamed since then."""
+    repo = open_repo(where.root)
+    from compliance_tool.sources import resolve_commit
+
+    base = resolve_commit(repo, since)
+    top = Path(repo.working_tree_dir or where.root).resolve()
+    prefix = where.root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    args = ["--name-status", "-z", "--no-renames", base]
+    if where.ref is not None:
+        args.append(resolve_commit(repo, where.ref))
+    args += ["--", f"{prefix}inventory", f"{prefix}policies"]
+    raw = repo.git.diff(*args).split("\0")
+    changed: set[str] = set()
+    removed: set[str] = set()
+    for status, path in zip(raw[0::2], raw[1::2], strict=False):
+        if not path:
+            continue
+        relative = path[len(prefix) :]
+        (removed if status.startswith("D") else changed).add(relative)
+    if where.ref is None:
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--",
+                                      f"{prefix}inventory", f"{prefix}policies")
+        changed.update(p[len(prefix) :] for p in untracked.split("\0") if p)
+    for path in sorted(removed):
+        stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+        grep_args = ["-l", "-z", "-w", "-F", "-e", stem]
+        if where.ref is not None:
+            grep_args.append(resolve_commit(repo, where.ref))
+        grep_args += ["--", f"{prefix}inventory", f"{prefix}policies"]
+        try:
+            hits = repo.git.grep(*grep_args)
+        except Exception:  # git grep exits 1 when nothing matches
+            hits = ""
+        for hit in hits.split("\0"):
+            if hit:
+                changed.add(hit.split(":", 1)[-1][len(prefix) :])
+    return changed

@@ -1,0 +1,198 @@
+"""Validation of a governance repository: every problem, each with file, line and a fix.
+
+Per file: YAML safety and syntax, apiVersion/kind/id, and the JSON Schema (done by the
+loader, cached by content). Across files: duplicate ids, references that resolve,
+lineage without cycles, and repository files (runbooks, DPIAs, reviews) that exist
+inside the repository. Validation of a subset (the files of a pull request) checks those
+files against the whole repository without parsing the rest.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from compliance_tool.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
+from compliance_tool.loader import Inventory, Record
+from compliance_tool.problems import Problem
+
+FILE_LABELS = {
+    "runbook": "runbook",
+    "dpia": "DPIA",
+    "postmortem": "post-incident review",
+    "report": "validation report",
+    "model_card": "model card",
+    "contract": "data contract",
+    "file": "evidence file",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ValidationResult:
+    """Problems found, sorted by file and line, and how many files were checked."""
+
+    problems: tuple[Problem, ...]
+    files_checked: int
+    source_label: str
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> ValidationResult:
+    """Validate ``targets`` (default: every governance file) against the whole repository."""
+    paths = inventory.yaml_paths() if targets is None else sorted(set(targets))
+    paths = [p for p in paths if p in inventory.entries]
+    problems: list[Problem] = []
+    loaded = inventory.load_all(paths)
+    stray = set(inventory.stray)
+    for item in loaded:
+        problems.extend(item.problems)
+        if item.path in stray and item.record is None and not item.problems:
+            problems.append(
+                Problem(item.path, 1, 1, "file", "", "file is not in a kind folder",
+                        "move it into one of: " + ", ".join(f"{f}/" for f in FOLDERS.values()),
+                        "wrong-folder")
+            )
+    records = [item.record for item in loaded if item.record is not None]
+    problems.extend(_duplicate_ids(inventory, paths))
+    for record in records:
+        problems.extend(reference_problems(inventory, record))
+        problems.extend(_file_problems(inventory, record))
+    problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))
+    return ValidationResult(tuple(sorted(set(problems))), len(paths), inventory.source.label)
+
+
+def _duplicate_ids(inventory: Inventory, paths: list[str]) -> list[Problem]:
+    wanted = set(paths)
+    found = []
+    for kind, ids in inventory.ids.items():
+        for record_id, holders in ids.items():
+            if len(holders) < 2:
+                continue
+            for later in holders[1:]:
+                if later in wanted:
+                    found.append(
+                        Problem(later, 1, 1, kind.value, "id",
+                                f"duplicate {kind.value} id '{record_id}' (also {holders[0]})",
+                                "ids are unique per kind: rename or remove one file", "duplicate-id")
+                    )
+    return found
+
+
+def _suggest(inventory: Inventory, kind: Kind, value: str) -> str:
+    close = difflib.get_close_matches(value, list(inventory.ids[kind]), n=1, cutoff=0.6)
+    where = f"no file {FOLDERS[kind]}/{value}.yaml"
+    return f"did you mean '{close[0]}'? ({where})" if close else where
+
+
+def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
+    """Every reference of ``record`` that names nothing, at the line of the reference."""
+    found: list[Problem] = []
+    data = record.data
+
+    def dangling(path: tuple[str | int, ...], message: str, hint: str) -> None:
+        line, column = record.position(path)
+        found.append(Problem(record.path, line, column, record.kind.value, dotted(path),
+                             message, hint, "reference"))
+
+    for ref in REFERENCES[record.kind]:
+        for path, value in walk(data, ref.pattern):
+            if not isinstance(value, str) or value in ref.allow:
+                continue
+            target = ref.target
+            if target is None:  # a waiver's subject: the kind is in the record
+                subject_kind = data.get("subject", {}).get("kind")
+                if subject_kind not in Kind._value2member_map_:
+                    continue
+                target = Kind(subject_kind)
+            if not inventory.has(target, value):
+                dangling(path, f"unknown {target.value.lower()} '{value}'",
+                         _suggest(inventory, target, value))
+    if record.kind is Kind.CONTROL:
+        for path, mapping in walk(data, ("mappings", "*")):
+            if not isinstance(mapping, dict):
+                continue
+            framework = inventory.record(Kind.FRAMEWORK, str(mapping.get("framework")))
+            clause = mapping.get("clause")
+            if framework is None or not isinstance(clause, str):
+                continue
+            clauses = [c.get("id") for c in framework.data.get("clauses", []) if isinstance(c, dict)]
+            if clause not in clauses:
+                close = difflib.get_close_matches(clause, [str(c) for c in clauses], n=1)
+                hint = f"did you mean '{close[0]}'?" if close else f"see {framework.path}"
+                dangling((*path, "clause"),
+                         f"framework '{framework.id}' has no clause '{clause}'", hint)
+    return found
+
+
+def _file_problems(inventory: Inventory, record: Record) -> list[Problem]:
+    found = []
+    for pattern in FILE_FIELDS.get(record.kind, ()):
+        for path, value in walk(record.data, pattern):
+            if not isinstance(value, str):
+                continue
+            problem = inventory.source.file_problem(value)
+            if problem:
+                label = FILE_LABELS.get(str(path[-1]), "file")
+                line, column = record.position(path)
+                hint = (
+                    f"add the file at {value}, or fix the path"
+                    if problem == "does not exist"
+                    else "point to a file inside the repository"
+                )
+                found.append(Problem(record.path, line, column, record.kind.value, dotted(path),
+                                     f"{label} '{value}' {problem}", hint, "file"))
+    return found
+
+
+def _lineage_cycles(inventory: Inventory, starts: list[Record]) -> list[Problem]:
+    """Each cycle in dataset lineage reachable from ``starts``, reported once."""
+    found: list[Problem] = []
+    reported: set[frozenset[str]] = set()
+    done: set[str] = set()
+
+    def parents(dataset_id: str) -> list[str]:
+        record = inventory.record(Kind.DATASET, dataset_id)
+        raw = record.data.get("parents") if record else None
+        return [p for p in raw if isinstance(p, str)] if isinstance(raw, list) else []
+
+    for start in starts:
+        if start.id in done:
+            continue
+        # iterative depth-first search keeping the current path to name the cycle
+        stack: list[tuple[str, list[str]]] = [(start.id, parents(start.id))]
+        on_path = {start.id}
+        while stack:
+            node, todo = stack[-1]
+            if not todo:
+                stack.pop()
+                on_path.discard(node)
+                done.add(node)
+                continue
+            child = todo.pop(0)
+            if child in on_path:
+                chain = [n for n, _ in stack]
+                cycle = [*chain[chain.index(child):], child]
+                members = frozenset(cycle)
+                if members not in reported:
+                    reported.add(members)
+                    first = min(cycle[:-1])
+                    record = inventory.record(Kind.DATASET, first)
+                    if record is not None:
+                        at = cycle.index(first)
+                        rotated = [*cycle[at:-1], *cycle[:at], first]
+                        line, column = record.position(("parents",))
+                        found.append(Problem(
+                            record.path, line, column, "Dataset", "parents",
+                            "lineage cycle: " + " -> ".join(rotated),
+                            "a dataset cannot derive from itself: remove one parent link",
+                            "lineage-cycle"))
+                continue
+            if child in done or not inventory.has(Kind.DATASET, child):
+                continue
+            on_path.add(child)
+            stack.append((child, parents(child)))
+    return found

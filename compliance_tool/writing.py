@@ -1,0 +1,28 @@
+"""Write output files atomically: a temporary file beside the target, then a rename."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from compliance_tool.errors import ComplianceToolError
+
+
+def write_output(target: Path, data: bytes) -> None:
+    """Write ``data`` to ``target`` so that a reader never sees a partial file."""
+    folder = target.parent if str(target.parent) else Path(".")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise ComplianceToolError(
+            f"cannot write {target}: {exc.strerror}", hint="check the folder and its permissions"
+        ) from None
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        os.replace(temp, target)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

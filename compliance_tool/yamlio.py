@@ -1,0 +1,351 @@
+"""Read one YAML file as data, fast, with the line and column of every key and value.
+
+The hot path composes nodes with libyaml (PyYAML's C parser, which keeps every node's
+start mark) and builds plain Python values from them here, so positions cost nothing
+extra over a plain safe load. Scalars follow the YAML 1.2 core schema, which is what
+users expect: ``NO``, ``yes`` and ``off`` stay strings, and unquoted dates stay strings
+(JSON Schema checks their format). Only the core tags are accepted: YAML is data, never
+code. Aliases are allowed but their expansion is bounded ("billion laughs").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.resolver import BaseResolver
+
+MAX_FILE_BYTES = 1 << 20
+"""Files above this size are refused before parsing (1 MiB)."""
+
+MAX_VALUES = 50_000
+"""A document may expand to at most this many values, aliases included."""
+
+MAX_DEPTH = 64
+"""Nesting deeper than this is refused (it is never needed, and guards recursion)."""
+
+Path = tuple[str | int, ...]
+"""A path into a document: mapping keys and sequence indexes."""
+
+_TAG = "tag:yaml.org,2002:"
+STR, INT, FLOAT, BOOL, NULL = (_TAG + t for t in ("str", "int", "float", "bool", "null"))
+SEQ, MAP = _TAG + "seq", _TAG + "map"
+
+
+class _Core12Resolver(BaseResolver):
+    """Implicit typing of plain scalars by the YAML 1.2 core schema, nothing more."""
+
+    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+
+
+_Core12Resolver.add_implicit_resolver(
+    NULL, re.compile(r"^(?:~|null|Null|NULL|)$"), ["~", "n", "N", ""]
+)
+_Core12Resolver.add_implicit_resolver(
+    BOOL, re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"), list("tTfF")
+)
+_Core12Resolver.add_implicit_resolver(
+    INT,
+    re.compile(r"^(?:[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+)$"),
+    list("-+0123456789"),
+)
+_Core12Resolver.add_implicit_resolver(
+    FLOAT,
+    re.compile(
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"
+    ),
+    list("-+.0123456789"),
+)
+
+if getattr(yaml, "__with_libyaml__", False):
+    from yaml._yaml import CParser as _ParserBase
+
+    class _Composer(_ParserBase, _Core12Resolver):  # type: ignore[misc,valid-type]
+        """libyaml parser and composer with the 1.2 core resolver."""
+
+        def __init__(self, stream: str) -> None:
+            _ParserBase.__init__(self, stream)
+            _Core12Resolver.__init__(self)
+
+else:  # pragma: no cover - exercised only where PyYAML was built without libyaml
+    from yaml.composer import Composer
+    from yaml.parser import Parser
+    from yaml.reader import Reader
+    from yaml.scanner import Scanner
+
+    class _Composer(Reader, Scanner, Parser, Composer, _Core12Resolver):  # type: ignore[no-redef]
+        """Pure-Python parser and composer with the 1.2 core resolver."""
+
+        def __init__(self, stream: str) -> None:
+            Reader.__init__(self, stream)
+            Scanner.__init__(self)
+            Parser.__init__(self)
+            Composer.__init__(self)
+            _Core12Resolver.__init__(self)
+
+
+LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+
+
+@dataclass(frozen=True, slots=True)
+class YamlIssue:
+    """A reason a file cannot be read as one YAML mapping, or a duplicate key in it."""
+
+    line: int
+    column: int
+    message: str
+    hint: str
+    code: str
+    path: Path = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One parsed file: its data, the 1-based (line, column) of each value and key."""
+
+    data: dict[str, Any] | None
+    values: dict[Path, tuple[int, int]]
+    keys: dict[Path, tuple[int, int]]
+    issues: tuple[YamlIssue, ...]
+
+    def position(self, path: Path) -> tuple[int, int]:
+        """Where the value at ``path`` starts, or its nearest enclosing value."""
+        for end in range(len(path), -1, -1):
+            found = self.values.get(path[:end])
+            if found is not None:
+                return found
+        return (1, 1)
+
+    def key_position(self, path: Path) -> tuple[int, int]:
+        """Where the key of the entry at ``path`` starts (its value if it has no key)."""
+        return self.keys.get(path) or self.position(path)
+
+
+class _Refused(Exception):
+    def __init__(self, issue: YamlIssue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+def _fail(code: str, message: str, hint: str, line: int = 1, column: int = 1) -> Document:
+    return Document(None, {}, {}, (YamlIssue(line, column, message, hint, code),))
+
+
+def decode(raw: bytes) -> str | YamlIssue:
+    """Bytes to text, refusing what an inventory file must never be."""
+    if len(raw) > MAX_FILE_BYTES:
+        return YamlIssue(
+            1,
+            1,
+            f"file is {len(raw):,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
+            "split it: one entity per file",
+            "too-large",
+        )
+    if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return YamlIssue(
+            1, 1, "file starts with a byte-order mark", "save it as UTF-8 without BOM", "bom"
+        )
+    if b"\x00" in raw:
+        line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
+        return YamlIssue(
+            line, 1, "file is binary (contains NUL bytes)", "inventory files are UTF-8 YAML", "binary"
+        )
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        return YamlIssue(
+            line,
+            column,
+            f"file is not valid UTF-8 (byte 0x{raw[exc.start]:02x})",
+            "re-save the file as UTF-8",
+            "encoding",
+        )
+
+
+def parse_document(raw: bytes) -> Document:
+    """Parse one file's bytes into a :class:`Document`; problems become issues, never raise."""
+    text = decode(raw)
+    if isinstance(text, YamlIssue):
+        return Document(None, {}, {}, (text,))
+    if not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    ):
+        return _fail(
+            "empty", "file is empty", "write apiVersion, kind and id, or delete the file"
+        )
+    composer = _Composer(text)
+    try:
+        root = composer.get_single_node()
+    except yaml.composer.ComposerError as exc:
+        mark = exc.problem_mark
+        line = mark.line + 1 if mark else 1
+        if "single document" in f"{exc.context} {exc.problem}":
+            return _fail(
+                "multi-document",
+                "file holds several YAML documents",
+                "one entity per file: move each document after '---' into its own file",
+                line,
+            )
+        return _fail("syntax", f"YAML error: {exc.problem}", "fix the YAML syntax", line)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or str(exc)
+        return _fail(
+            "syntax",
+            f"not valid YAML: {problem}",
+            "check indentation and quoting around this position",
+            line,
+            column,
+        )
+    except yaml.YAMLError as exc:
+        return _fail("syntax", f"not valid YAML: {exc}", "fix the YAML syntax")
+    finally:
+        composer.dispose()
+    if root is None:
+        return _fail("empty", "file is empty", "write apiVersion, kind and id, or delete the file")
+    if not isinstance(root, MappingNode):
+        what = "a list" if isinstance(root, SequenceNode) else "a single value"
+        return _fail(
+            "not-a-mapping",
+            f"top level is {what}, not a mapping",
+            "a file holds one entity: start with 'apiVersion:', 'kind:', 'id:'",
+            root.start_mark.line + 1,
+            root.start_mark.column + 1,
+        )
+    builder = _Builder()
+    try:
+        data = builder.build(root, (), 0)
+    except _Refused as refused:
+        return Document(None, {}, {}, (refused.issue,))
+    return Document(data, builder.values, builder.keys, tuple(builder.issues))
+
+
+class _Builder:
+    """Turns composed nodes into plain values, recording positions and duplicate keys."""
+
+    __slots__ = ("count", "issues", "keys", "values")
+
+    def __init__(self) -> None:
+        self.values: dict[Path, tuple[int, int]] = {}
+        self.keys: dict[Path, tuple[int, int]] = {}
+        self.issues: list[YamlIssue] = []
+        self.count = 0
+
+    def build(self, node: Node, path: Path, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_VALUES:
+            raise _Refused(
+                YamlIssue(
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    f"aliases expand to more than {MAX_VALUES:,} values",
+                    "remove the anchors and aliases ('&name', '*name'); write values out",
+                    "alias-bomb",
+                )
+            )
+        mark = node.start_mark
+        self.values[path] = (mark.line + 1, mark.column + 1)
+        tag = node.tag
+        if type(node) is ScalarNode:
+            return self._scalar(node, tag)
+        if depth >= MAX_DEPTH:
+            raise _Refused(
+                YamlIssue(
+                    mark.line + 1,
+                    mark.column + 1,
+                    f"nesting deeper than {MAX_DEPTH} levels",
+                    "flatten the structure (a recursive alias?)",
+                    "too-deep",
+                )
+            )
+        if type(node) is SequenceNode:
+            if tag != SEQ:
+                raise _Refused(_tag_issue(node))
+            return [self.build(item, (*path, i), depth + 1) for i, item in enumerate(node.value)]
+        if tag != MAP:
+            raise _Refused(_tag_issue(node))
+        result: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if type(key_node) is not ScalarNode:
+                raise _Refused(
+                    YamlIssue(
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        "a mapping key must be a plain word, not a list or mapping",
+                        "use a simple key such as 'owner:'",
+                        "complex-key",
+                    )
+                )
+            if key_node.tag not in _SCALAR_TAGS:
+                raise _Refused(_tag_issue(key_node))
+            key = key_node.value
+            key_mark = key_node.start_mark
+            child = (*path, key)
+            if key in result:
+                first = self.keys[child]
+                self.issues.append(
+                    YamlIssue(
+                        key_mark.line + 1,
+                        key_mark.column + 1,
+                        f"duplicate key '{key}' (first at line {first[0]})",
+                        "keep one of them: YAML keeps only the last silently",
+                        "duplicate-key",
+                        child,
+                    )
+                )
+                continue
+            self.keys[child] = (key_mark.line + 1, key_mark.column + 1)
+            result[key] = self.build(value_node, child, depth + 1)
+        return result
+
+    def _scalar(self, node: ScalarNode, tag: str) -> Any:
+        value: str = node.value
+        if tag == STR:
+            return value
+        try:
+            if tag == INT:
+                if value.startswith("0o"):
+                    return int(value[2:], 8)
+                return int(value, 16) if value.startswith("0x") else int(value)
+            if tag == FLOAT:
+                lowered = value.lower()
+                if lowered.endswith(".inf"):
+                    return float("-inf") if lowered.startswith("-") else float("inf")
+                return float("nan") if lowered == ".nan" else float(value)
+        except ValueError:
+            raise _Refused(
+                YamlIssue(
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                    f"'{value}' is not a valid {tag.rsplit(':', 1)[-1]}",
+                    "remove the explicit tag or fix the value",
+                    "bad-scalar",
+                )
+            ) from None
+        if tag == BOOL:
+            if value.lower() not in ("true", "false"):
+                raise _Refused(_tag_issue(node))
+            return value.lower() == "true"
+        if tag == NULL:
+            return None
+        raise _Refused(_tag_issue(node))
+
+
+_SCALAR_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL))
+
+
+def _tag_issue(node: Node) -> YamlIssue:
+    return YamlIssue(
+        node.start_mark.line + 1,
+        node.start_mark.column + 1,
+        f"tag '{node.tag}' is not allowed",
+        "YAML here is plain data: remove the '!' tag",
+        "tag",
+    )
