@@ -70,7 +70,10 @@ class ToolGroup(click.Group):
 
 @click.group(
     cls=ToolGroup,
-    context_settings={"auto_envvar_prefix": "COMPLIANCE_TOOL", "help_option_names": ["-h", "--help"]},
+    context_settings={
+        "auto_envvar_prefix": "COMPLIANCE_TOOL",
+        "help_option_names": ["-h", "--help"],
+    },
 )
 @click.option(
     "--repo",
@@ -119,7 +122,9 @@ def _repo_relative(root: Path, given: tuple[str, ...], ref: str | None) -> list[
 
 def _select(paths: list[str], wanted: list[str]) -> list[str]:
     return [
-        p for p in paths if any(not w or p == w or p.startswith(w.rstrip("/") + "/") for w in wanted)
+        p
+        for p in paths
+        if any(not w or p == w or p.startswith(w.rstrip("/") + "/") for w in wanted)
     ]
 
 
@@ -134,10 +139,18 @@ def _select(paths: list[str], wanted: list[str]) -> list[str]:
     show_default=True,
     help="auto = text, plus GitHub annotations when GITHUB_ACTIONS is set.",
 )
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write the report to this file instead of stdout.")
-@click.option("--changed-since", metavar="REF", default=None,
-              help="Validate only files changed since REF and the files they can break.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    default=None,
+    help="Validate only files changed since REF and the files they can break.",
+)
 @click.option("--no-cache", is_flag=True, help="Ignore the parse cache.")
 @click.pass_context
 def validate(
@@ -195,3 +208,222 @@ def main() -> None:
 
 
 __all__ = ["EXIT_USAGE", "cli", "main"]
+
+
+# -- rules, check, coverage ---------------------------------------------------------------
+
+SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
+
+
+def as_of_option(func: F) -> F:
+    return click.option(
+        "--as-of",
+        "as_of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=None,
+        help="Evaluation date for every time-based check (YYYY-MM-DD; default: today, UTC).",
+    )(func)
+
+
+def _as_of(value: Any) -> Any:
+    from compliance_tool.pipeline import today
+
+    return value.date() if value is not None else today()
+
+
+def _parse_formats(specs: tuple[str, ...], choices: list[str]) -> list[tuple[str, Path | None]]:
+    parsed: list[tuple[str, Path | None]] = []
+    for spec in specs or ("text",):
+        name, _, target = spec.partition("=")
+        if name not in choices:
+            raise click.BadParameter(
+                f"unknown format '{name}' (choose from {', '.join(choices)})", param_hint="--format"
+            )
+        parsed.append((name, Path(target) if target else None))
+    to_stdout = [name for name, target in parsed if target is None]
+    if len(to_stdout) > 1:
+        raise click.BadParameter(
+            f"only one format can go to stdout, got {', '.join(to_stdout)}: add =PATH to the others",
+            param_hint="--format",
+        )
+    return parsed
+
+
+def _emit(outputs: list[tuple[str, Path | None]], render: Callable[[str], str]) -> None:
+    """Render every requested format; files are written atomically, one may go to stdout."""
+    for name, target in outputs:
+        text = render(name)
+        if target is None:
+            click.echo(text, nl=False)
+        else:
+            write_output(target, text.encode("utf-8"))
+            say(f"wrote {name} to {target}")
+
+
+@cli.command()
+@ref_option
+@as_of_option
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="NAME[=PATH]",
+    help="Output format, repeatable: text, json, sarif, junit, github, markdown. "
+    "Without =PATH it goes to stdout. Default: text (plus github under GitHub Actions).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITY_CHOICES),
+    default="info",
+    show_default=True,
+    help="Exit 1 when an unwaived failure at or above this severity exists.",
+)
+@click.option("--timings", is_flag=True, help="Print the time spent in each rule to stderr.")
+@click.option("--no-cache", is_flag=True, help="Ignore the parse cache.")
+@click.pass_context
+def check(
+    ctx: click.Context,
+    ref: str | None,
+    as_of: Any,
+    formats: tuple[str, ...],
+    fail_on: str,
+    timings: bool,
+    no_cache: bool,
+) -> None:
+    """Evaluate every rule on the inventory and report failures and waivers.
+
+    Exit 0 when nothing at or above --fail-on fails, 1 otherwise, 2 on bad input.
+    Waived failures never fail the run.
+    """
+    from compliance_tool.kinds import Severity
+    from compliance_tool.pipeline import evaluate
+    from compliance_tool.reporters import CHECK_REPORTERS
+
+    choices = list(CHECK_REPORTERS)
+    if not formats and os.environ.get("GITHUB_ACTIONS") == "true" and "github" in choices:
+        formats = ("text", "github=/dev/stderr")
+    outputs = _parse_formats(formats, choices)
+    inventory = open_inventory(_where(ctx, ref, not no_cache))
+    evaluation = evaluate(inventory, _as_of(as_of))
+    result = evaluation.check
+    _emit(outputs, lambda name: CHECK_REPORTERS[name](result))
+    if timings:
+        for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
+            say(f"{seconds * 1000:9.2f} ms  {rule_id}")
+    failing = result.failing()
+    waived = [r for r in result.findings if r.status.value == "waived"]
+    passed = len(result.results) - len(failing) - len(waived)
+    say(
+        f"{len(failing)} failing, {len(waived)} waived, {passed} passing results of "
+        f"{len(result.rules)} rules ({result.source_label}, as of {result.as_of})",
+        fg="red" if failing else "green",
+    )
+    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
+
+
+@cli.command()
+@ref_option
+@as_of_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str) -> None:
+    """Show every framework clause, the controls mapped to it and their status."""
+    from compliance_tool.coverage import compute_coverage
+    from compliance_tool.pipeline import evaluate
+    from compliance_tool.reporters import coverage_format
+
+    inventory = open_inventory(_where(ctx, ref))
+    evaluation = evaluate(inventory, _as_of(as_of))
+    result = compute_coverage(inventory, evaluation.check, _scenario_outcomes(ctx, ref, as_of))
+    render = coverage_format.render_json if output_format == "json" else coverage_format.render_text
+    click.echo(render(result, evaluation.check), nl=False)
+
+
+def _scenario_outcomes(ctx: click.Context, ref: str | None, as_of: Any) -> list[Any]:
+    """Scenario results as control evidence, when the repository has features."""
+    return []
+
+
+@cli.group()
+def rules() -> None:
+    """The rule catalogue: list, explain, test, and the custom Cerberus rules."""
+
+
+@rules.command("list")
+@click.pass_context
+def rules_list(ctx: click.Context) -> None:
+    """Every rule with its severity, kind and controls."""
+    from compliance_tool.kinds import Kind
+
+    inventory = open_inventory(_where(ctx, None))
+    records = inventory.records(Kind.RULE)
+    width = max((len(r.id) for r in records), default=10)
+    for record in records:
+        data = record.data
+        click.echo(
+            f"{record.id:<{width}}  {data.get('severity', ''):<8}  {data.get('applies_to', ''):<8}  "
+            f"{','.join(data.get('controls') or []):<8}  {data.get('title', '')}"
+        )
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.pass_context
+def rules_explain(ctx: click.Context, rule_id: str) -> None:
+    """One rule in full: why, what it selects and requires, how to fix, examples."""
+    from compliance_tool.explain import explain_rule
+
+    inventory = open_inventory(_where(ctx, None))
+    click.echo(explain_rule(inventory, rule_id), nl=False)
+
+
+@rules.command("custom")
+def rules_custom() -> None:
+    """The custom Cerberus rules that any rule file may use, with examples."""
+    from compliance_tool.custom_rules import CUSTOM_RULES, describe
+
+    for name in sorted(CUSTOM_RULES):
+        click.echo(f"{name}\n")
+        for line in describe(name).splitlines():
+            click.echo(f"    {line}".rstrip())
+        click.echo("")
+
+
+@rules.command("test")
+@click.pass_context
+def rules_test(ctx: click.Context) -> None:
+    """Run every rule's pass and fail examples; rules without both kinds fail."""
+    from compliance_tool.engine import Status
+    from compliance_tool.examples import run_examples
+    from compliance_tool.kinds import Kind
+
+    inventory = open_inventory(_where(ctx, None))
+    outcomes = run_examples(inventory)
+    bad = [o for o in outcomes if not o.ok]
+    for outcome in bad:
+        got = outcome.actual.value if outcome.actual else "not selected by 'when'"
+        click.echo(
+            f"FAIL {outcome.rule}: {outcome.expected.value} example #{outcome.index + 1} gave {got}"
+        )
+    covered = {
+        rule
+        for rule in {o.rule for o in outcomes}
+        if {o.expected for o in outcomes if o.rule == rule} == {Status.PASS, Status.FAIL}
+    }
+    missing = sorted(r.id for r in inventory.records(Kind.RULE) if r.id not in covered)
+    for rule_id in missing:
+        click.echo(f"FAIL {rule_id}: needs at least one pass and one fail example")
+    total = len(inventory.records(Kind.RULE))
+    say(
+        f"{len(outcomes) - len(bad)}/{len(outcomes)} examples behave as stated; "
+        f"{len(covered)}/{total} rules have pass and fail examples",
+        fg="red" if bad or missing else "green",
+    )
+    ctx.exit(EXIT_FINDINGS if bad or missing else EXIT_OK)

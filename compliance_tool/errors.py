@@ -18,16 +18,20 @@ class ComplianceToolError(Exception):
 
     exit_code = EXIT_USAGE
 
-    def __init__(self, message: str, *, where: str = "", hint: str = "") -> None:
+    def __init__(
+        self, message: str, *, where: str = "", hint: str = "", details: list[str] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.where = where
         self.hint = hint
+        self.details = details or []
 
     def diagnostics(self) -> str:
-        """The one-line message shown to the user: ``where: message (hint)``."""
+        """The message shown to the user: ``where: message (hint)``, then one line per detail."""
         text = f"{self.where}: {self.message}" if self.where else self.message
-        return f"{text} ({self.hint})" if self.hint else text
+        text = f"{text} ({self.hint})" if self.hint else text
+        return "\n".join([text, *self.details])
 
 
 class InventoryError(ComplianceToolError):

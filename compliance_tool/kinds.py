@@ -158,9 +158,9 @@ FILE_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
 """Fields that name a file of the repository, which must exist inside it."""
 
 
-def walk(data: Any, pattern: tuple[str, ...], at: tuple[str | int, ...] = ()) -> Iterator[
-    tuple[tuple[str | int, ...], Any]
-]:
+def walk(
+    data: Any, pattern: tuple[str, ...], at: tuple[str | int, ...] = ()
+) -> Iterator[tuple[tuple[str | int, ...], Any]]:
     """Yield ``(path, value)`` for every value matching ``pattern`` (``*`` = each item)."""
     if not pattern:
         yield at, data

@@ -225,7 +225,12 @@ class Inventory:
         link_problem = self.source.entry_problem(entry)
         if link_problem:
             problem = _file_problem(
-                path, 1, 1, f"file {link_problem}", "replace the link with the file itself", "symlink"
+                path,
+                1,
+                1,
+                f"file {link_problem}",
+                "replace the link with the file itself",
+                "symlink",
             )
             return LoadedFile(path, "", None, (problem,))
         try:
@@ -267,8 +272,16 @@ class Inventory:
         for issue in document.issues:
             kind_label = "file" if document.data is None else (declared or "file")
             problems.append(
-                Problem(path, issue.line, issue.column, kind_label, dotted(issue.path),
-                        issue.message, issue.hint, issue.code)
+                Problem(
+                    path,
+                    issue.line,
+                    issue.column,
+                    kind_label,
+                    dotted(issue.path),
+                    issue.message,
+                    issue.hint,
+                    issue.code,
+                )
             )
         data = document.data
         if data is None:
@@ -276,20 +289,34 @@ class Inventory:
         folder_kind = kind_of_path(path)
         kind, envelope = _check_envelope(path, document, folder_kind)
         problems.extend(envelope)
-        for issue in schema_issues:
+        for schema_issue in schema_issues:
             line, column = (
-                document.key_position(issue.path) if issue.at_key else document.position(issue.path)
+                document.key_position(schema_issue.path)
+                if schema_issue.at_key
+                else document.position(schema_issue.path)
             )
             problems.append(
-                Problem(path, line, column, declared, dotted(issue.path), issue.message,
-                        issue.hint, "schema")
+                Problem(
+                    path,
+                    line,
+                    column,
+                    declared,
+                    dotted(schema_issue.path),
+                    schema_issue.message,
+                    schema_issue.hint,
+                    "schema",
+                )
             )
         record = None
         if kind is not None:
             record_id = data.get("id")
             record = Record(
-                kind, record_id if isinstance(record_id, str) else _stem(path), path, data,
-                document, blob,
+                kind,
+                record_id if isinstance(record_id, str) else _stem(path),
+                path,
+                data,
+                document,
+                blob,
             )
         return LoadedFile(path, blob, record, tuple(problems))
 
@@ -319,17 +346,27 @@ def _check_envelope(
     def add(field_name: str, message: str, hint: str, code: str, at_key: bool = False) -> None:
         where = (field_name,)
         line, column = (
-            document.key_position(where) if at_key else document.position(where)
-        ) if field_name in data else (1, 1)
+            (document.key_position(where) if at_key else document.position(where))
+            if field_name in data
+            else (1, 1)
+        )
         problems.append(Problem(path, line, column, label, field_name, message, hint, code))
 
     api = data.get("apiVersion")
     if api is None:
-        add("apiVersion", "missing 'apiVersion'", f"add 'apiVersion: {API_VERSION}' at the top",
-            "api-version")
+        add(
+            "apiVersion",
+            "missing 'apiVersion'",
+            f"add 'apiVersion: {API_VERSION}' at the top",
+            "api-version",
+        )
     elif api != API_VERSION:
-        add("apiVersion", f"unknown apiVersion '{api}'", f"this tool reads '{API_VERSION}'",
-            "api-version")
+        add(
+            "apiVersion",
+            f"unknown apiVersion '{api}'",
+            f"this tool reads '{API_VERSION}'",
+            "api-version",
+        )
     declared = data.get("kind")
     kind: Kind | None = None
     if declared is None:
@@ -340,19 +377,34 @@ def _check_envelope(
         import difflib
 
         close = difflib.get_close_matches(str(declared), [k.value for k in Kind], n=1)
-        hint = f"did you mean '{close[0]}'?" if close else (
-            "use one of: " + ", ".join(k.value for k in Kind))
+        hint = (
+            f"did you mean '{close[0]}'?"
+            if close
+            else ("use one of: " + ", ".join(k.value for k in Kind))
+        )
         add("kind", f"unknown kind '{declared}'", hint, "kind")
     else:
         kind = Kind(declared)
         if folder_kind is None:
-            add("kind", f"a {kind.value} file outside any kind folder",
-                f"move it to {FOLDERS[kind]}/", "wrong-folder")
+            add(
+                "kind",
+                f"a {kind.value} file outside any kind folder",
+                f"move it to {FOLDERS[kind]}/",
+                "wrong-folder",
+            )
         elif folder_kind is not kind:
-            add("kind", f"a {kind.value} file in {FOLDERS[folder_kind]}/",
-                f"move it to {FOLDERS[kind]}/, or fix 'kind:'", "wrong-folder")
+            add(
+                "kind",
+                f"a {kind.value} file in {FOLDERS[folder_kind]}/",
+                f"move it to {FOLDERS[kind]}/, or fix 'kind:'",
+                "wrong-folder",
+            )
     record_id = data.get("id")
     if isinstance(record_id, str) and record_id != _stem(path):
-        add("id", f"id '{record_id}' does not match the file name '{path.rsplit('/', 1)[-1]}'",
-            f"rename the file to {record_id}.yaml, or set 'id: {_stem(path)}'", "id-mismatch")
+        add(
+            "id",
+            f"id '{record_id}' does not match the file name '{path.rsplit('/', 1)[-1]}'",
+            f"rename the file to {record_id}.yaml, or set 'id: {_stem(path)}'",
+            "id-mismatch",
+        )
     return kind, problems

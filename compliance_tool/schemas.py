@@ -95,8 +95,11 @@ class SchemaSet:
             # compiled validator's own words are still exact about where and what.
             for fast_error in self._fast[kind].iter_errors(data):
                 found.append(
-                    SchemaIssue(tuple(fast_error.instance_path), fast_error.message,
-                                "see the schema for this field")
+                    SchemaIssue(
+                        tuple(fast_error.instance_path),
+                        fast_error.message,
+                        "see the schema for this field",
+                    )
                 )
         return found
 
@@ -157,7 +160,9 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaIssue]:
                 prop = schema.get("properties", {}).get(name, {})
                 about = _first_sentence(str(prop.get("description", "")))
                 hint = f"add '{name}:'" + (f": {about}" if about else "")
-                issues.append(SchemaIssue(path, f"missing required field '{name}'", hint, bool(path)))
+                issues.append(
+                    SchemaIssue(path, f"missing required field '{name}'", hint, bool(path))
+                )
         return issues
     if keyword == "enum":
         allowed = [str(v) for v in error.validator_value]
@@ -178,14 +183,27 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaIssue]:
         return [SchemaIssue(path, f"expected {expected}, found {_type_of(value)}", hint)]
     if keyword == "format":
         fmt = error.validator_value
-        example = {"date": "YYYY-MM-DD, e.g. 2026-03-01", "date-time": "e.g. 2026-05-03T10:12:00Z",
-                   "duration": "ISO 8601, e.g. P30D or PT15M", "email": "e.g. name@example.com",
-                   "uri": "e.g. https://example.com/page"}.get(fmt, description or "fix the value")
+        example = {
+            "date": "YYYY-MM-DD, e.g. 2026-03-01",
+            "date-time": "e.g. 2026-05-03T10:12:00Z",
+            "duration": "ISO 8601, e.g. P30D or PT15M",
+            "email": "e.g. name@example.com",
+            "uri": "e.g. https://example.com/page",
+        }.get(fmt, description or "fix the value")
         return [SchemaIssue(path, f"'{value}' is not a valid {fmt}", f"write {example}")]
     if keyword == "pattern":
         hint = description or f"match the pattern {error.validator_value}"
         return [SchemaIssue(path, f"'{value}' has the wrong form", hint)]
-    if keyword in ("minItems", "uniqueItems", "minimum", "maximum", "exclusiveMinimum",
-                   "exclusiveMaximum", "minLength", "maxLength", "minProperties"):
+    if keyword in (
+        "minItems",
+        "uniqueItems",
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "minLength",
+        "maxLength",
+        "minProperties",
+    ):
         return [SchemaIssue(path, error.message, description or "fix the value")]
     return [SchemaIssue(path, error.message, description or "see the schema for this field")]

@@ -65,8 +65,9 @@ def changed_paths(where: Where, since: str) -> set[str]:
         relative = path[len(prefix) :]
         (removed if status.startswith("D") else changed).add(relative)
     if where.ref is None:
-        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--",
-                                      f"{prefix}inventory", f"{prefix}policies")
+        untracked = repo.git.ls_files(
+            "--others", "--exclude-standard", "-z", "--", f"{prefix}inventory", f"{prefix}policies"
+        )
         changed.update(p[len(prefix) :] for p in untracked.split("\0") if p)
     for path in sorted(removed):
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]

@@ -243,3 +243,31 @@ def resolve_commit(repo: git.Repo, ref: str) -> str:
             f"unknown revision '{ref}'",
             hint="give a commit id, branch or tag that 'git log --oneline' shows",
         ) from None
+
+
+@dataclass(slots=True)
+class MemorySource:
+    """Files held in memory: rule examples and scenario records, read like any snapshot."""
+
+    files: dict[str, bytes]
+    root: Path = Path(".")
+    commit: str | None = None
+    label: str = "examples"
+
+    def entries(self) -> dict[str, Entry]:
+        return {p: Entry(p) for p in self.files if p.split("/", 1)[0] in ROOTS}
+
+    def read(self, entry: Entry) -> bytes:
+        return self.files[entry.path]
+
+    def blob(self, entry: Entry, data: bytes) -> str:
+        return blob_id(data)
+
+    def file_problem(self, path: str) -> str | None:
+        problem = _escape_problem(path)
+        if problem:
+            return problem
+        return None if posixpath.normpath(path) in self.files else "does not exist"
+
+    def entry_problem(self, entry: Entry) -> str | None:
+        return None

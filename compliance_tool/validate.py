@@ -52,9 +52,16 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
         problems.extend(item.problems)
         if item.path in stray and item.record is None and not item.problems:
             problems.append(
-                Problem(item.path, 1, 1, "file", "", "file is not in a kind folder",
-                        "move it into one of: " + ", ".join(f"{f}/" for f in FOLDERS.values()),
-                        "wrong-folder")
+                Problem(
+                    item.path,
+                    1,
+                    1,
+                    "file",
+                    "",
+                    "file is not in a kind folder",
+                    "move it into one of: " + ", ".join(f"{f}/" for f in FOLDERS.values()),
+                    "wrong-folder",
+                )
             )
     records = [item.record for item in loaded if item.record is not None]
     problems.extend(_duplicate_ids(inventory, paths))
@@ -75,9 +82,16 @@ def _duplicate_ids(inventory: Inventory, paths: list[str]) -> list[Problem]:
             for later in holders[1:]:
                 if later in wanted:
                     found.append(
-                        Problem(later, 1, 1, kind.value, "id",
-                                f"duplicate {kind.value} id '{record_id}' (also {holders[0]})",
-                                "ids are unique per kind: rename or remove one file", "duplicate-id")
+                        Problem(
+                            later,
+                            1,
+                            1,
+                            kind.value,
+                            "id",
+                            f"duplicate {kind.value} id '{record_id}' (also {holders[0]})",
+                            "ids are unique per kind: rename or remove one file",
+                            "duplicate-id",
+                        )
                     )
     return found
 
@@ -95,8 +109,18 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
 
     def dangling(path: tuple[str | int, ...], message: str, hint: str) -> None:
         line, column = record.position(path)
-        found.append(Problem(record.path, line, column, record.kind.value, dotted(path),
-                             message, hint, "reference"))
+        found.append(
+            Problem(
+                record.path,
+                line,
+                column,
+                record.kind.value,
+                dotted(path),
+                message,
+                hint,
+                "reference",
+            )
+        )
 
     for ref in REFERENCES[record.kind]:
         for path, value in walk(data, ref.pattern):
@@ -109,8 +133,11 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
                     continue
                 target = Kind(subject_kind)
             if not inventory.has(target, value):
-                dangling(path, f"unknown {target.value.lower()} '{value}'",
-                         _suggest(inventory, target, value))
+                dangling(
+                    path,
+                    f"unknown {target.value.lower()} '{value}'",
+                    _suggest(inventory, target, value),
+                )
     if record.kind is Kind.CONTROL:
         for path, mapping in walk(data, ("mappings", "*")):
             if not isinstance(mapping, dict):
@@ -119,12 +146,15 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
             clause = mapping.get("clause")
             if framework is None or not isinstance(clause, str):
                 continue
-            clauses = [c.get("id") for c in framework.data.get("clauses", []) if isinstance(c, dict)]
+            clauses = [
+                c.get("id") for c in framework.data.get("clauses", []) if isinstance(c, dict)
+            ]
             if clause not in clauses:
                 close = difflib.get_close_matches(clause, [str(c) for c in clauses], n=1)
                 hint = f"did you mean '{close[0]}'?" if close else f"see {framework.path}"
-                dangling((*path, "clause"),
-                         f"framework '{framework.id}' has no clause '{clause}'", hint)
+                dangling(
+                    (*path, "clause"), f"framework '{framework.id}' has no clause '{clause}'", hint
+                )
     return found
 
 
@@ -143,8 +173,18 @@ def _file_problems(inventory: Inventory, record: Record) -> list[Problem]:
                     if problem == "does not exist"
                     else "point to a file inside the repository"
                 )
-                found.append(Problem(record.path, line, column, record.kind.value, dotted(path),
-                                     f"{label} '{value}' {problem}", hint, "file"))
+                found.append(
+                    Problem(
+                        record.path,
+                        line,
+                        column,
+                        record.kind.value,
+                        dotted(path),
+                        f"{label} '{value}' {problem}",
+                        hint,
+                        "file",
+                    )
+                )
     return found
 
 
@@ -175,7 +215,7 @@ def _lineage_cycles(inventory: Inventory, starts: list[Record]) -> list[Problem]
             child = todo.pop(0)
             if child in on_path:
                 chain = [n for n, _ in stack]
-                cycle = [*chain[chain.index(child):], child]
+                cycle = [*chain[chain.index(child) :], child]
                 members = frozenset(cycle)
                 if members not in reported:
                     reported.add(members)
@@ -185,11 +225,18 @@ def _lineage_cycles(inventory: Inventory, starts: list[Record]) -> list[Problem]
                         at = cycle.index(first)
                         rotated = [*cycle[at:-1], *cycle[:at], first]
                         line, column = record.position(("parents",))
-                        found.append(Problem(
-                            record.path, line, column, "Dataset", "parents",
-                            "lineage cycle: " + " -> ".join(rotated),
-                            "a dataset cannot derive from itself: remove one parent link",
-                            "lineage-cycle"))
+                        found.append(
+                            Problem(
+                                record.path,
+                                line,
+                                column,
+                                "Dataset",
+                                "parents",
+                                "lineage cycle: " + " -> ".join(rotated),
+                                "a dataset cannot derive from itself: remove one parent link",
+                                "lineage-cycle",
+                            )
+                        )
                 continue
             if child in done or not inventory.has(Kind.DATASET, child):
                 continue

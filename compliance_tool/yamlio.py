@@ -38,7 +38,7 @@ SEQ, MAP = _TAG + "seq", _TAG + "map"
 class _Core12Resolver(BaseResolver):
     """Implicit typing of plain scalars by the YAML 1.2 core schema, nothing more."""
 
-    yaml_implicit_resolvers: dict[str | None, list[tuple[str, re.Pattern[str]]]] = {}
+    yaml_implicit_resolvers = {}  # noqa: RUF012  (filled by add_implicit_resolver below)
 
 
 _Core12Resolver.add_implicit_resolver(
@@ -64,7 +64,7 @@ _Core12Resolver.add_implicit_resolver(
 if getattr(yaml, "__with_libyaml__", False):
     from yaml._yaml import CParser as _ParserBase
 
-    class _Composer(_ParserBase, _Core12Resolver):  # type: ignore[misc,valid-type]
+    class _Composer(_ParserBase, _Core12Resolver):
         """libyaml parser and composer with the 1.2 core resolver."""
 
         def __init__(self, stream: str) -> None:
@@ -152,7 +152,11 @@ def decode(raw: bytes) -> str | YamlIssue:
     if b"\x00" in raw:
         line = raw.count(b"\n", 0, raw.index(b"\x00")) + 1
         return YamlIssue(
-            line, 1, "file is binary (contains NUL bytes)", "inventory files are UTF-8 YAML", "binary"
+            line,
+            1,
+            "file is binary (contains NUL bytes)",
+            "inventory files are UTF-8 YAML",
+            "binary",
         )
     try:
         return raw.decode("utf-8")
@@ -176,9 +180,7 @@ def parse_document(raw: bytes) -> Document:
     if not text.strip() or all(
         not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
     ):
-        return _fail(
-            "empty", "file is empty", "write apiVersion, kind and id, or delete the file"
-        )
+        return _fail("empty", "file is empty", "write apiVersion, kind and id, or delete the file")
     composer = _Composer(text)
     try:
         root = composer.get_single_node()

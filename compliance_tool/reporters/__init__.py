@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from compliance_tool.engine import CheckResult
 from compliance_tool.reporters import github, json_format, text
 from compliance_tool.validate import ValidationResult
 
 ValidationReporter = Callable[[ValidationResult], str]
+CheckReporter = Callable[[CheckResult], str]
 
 VALIDATION_REPORTERS: dict[str, ValidationReporter] = {
     "text": text.render_validation,
     "json": json_format.render_validation,
     "github": github.render_validation,
+}
+
+CHECK_REPORTERS: dict[str, CheckReporter] = {
+    "text": text.render_check,
+    "json": json_format.render_check,
 }

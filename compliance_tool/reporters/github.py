@@ -23,7 +23,13 @@ def annotation(level: str, path: str, line: int, column: int, title: str, messag
 
 def render_validation(result: ValidationResult) -> str:
     return "".join(
-        annotation("error", p.path, p.line, p.column, p.subject,
-                   f"{p.message} ({p.hint})" if p.hint else p.message)
+        annotation(
+            "error",
+            p.path,
+            p.line,
+            p.column,
+            p.subject,
+            f"{p.message} ({p.hint})" if p.hint else p.message,
+        )
         for p in result.problems
     )

@@ -1,0 +1,199 @@
+"""Control coverage: the status of every control, and of every framework clause through
+the controls mapped to it.
+
+A control checked by rules passes when none of its rules fails; a waived failure makes it
+"waived". A control verified by scenarios also needs all its scenarios to pass. A manual
+control passes on attested evidence: a file in the repository, a date within a year of
+the evaluation date, and the person who attested it.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from compliance_tool.engine import CheckResult, Status
+from compliance_tool.facts import parse_date
+from compliance_tool.kinds import Kind
+from compliance_tool.loader import Inventory
+
+EVIDENCE_MAX_AGE_DAYS = 365
+
+
+class ControlStatus(enum.StrEnum):
+    """Status of a control or a clause, worst first."""
+
+    FAIL = "fail"
+    NO_EVIDENCE = "no evidence"
+    WAIVED = "waived"
+    MANUAL = "manual with evidence"
+    PASS = "pass"
+    NOT_COVERED = "not covered"
+
+    @property
+    def rank(self) -> int:
+        return list(ControlStatus).index(self)
+
+    @property
+    def satisfied(self) -> bool:
+        return self in (ControlStatus.PASS, ControlStatus.MANUAL)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioOutcome:
+    """One Gherkin scenario's result, as evidence for the controls it is tagged with."""
+
+    name: str
+    feature: str
+    passed: bool
+    controls: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ControlCoverage:
+    id: str
+    title: str
+    verification: str
+    status: ControlStatus
+    rules: tuple[str, ...]
+    failing: tuple[str, ...]
+    waived: tuple[str, ...]
+    scenarios: tuple[ScenarioOutcome, ...]
+    evidence: str
+
+
+@dataclass(frozen=True, slots=True)
+class ClauseCoverage:
+    id: str
+    title: str
+    controls: tuple[str, ...]
+    status: ControlStatus
+
+
+@dataclass(frozen=True, slots=True)
+class FrameworkCoverage:
+    id: str
+    title: str
+    status: str
+    clauses: tuple[ClauseCoverage, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Coverage:
+    controls: tuple[ControlCoverage, ...]
+    frameworks: tuple[FrameworkCoverage, ...]
+
+    @property
+    def share_passing(self) -> float:
+        """Share of controls passing (automated pass or manual with evidence)."""
+        if not self.controls:
+            return 0.0
+        return sum(c.status.satisfied for c in self.controls) / len(self.controls)
+
+    def control(self, control_id: str) -> ControlCoverage:
+        return next(c for c in self.controls if c.id == control_id)
+
+
+def worst(statuses: Sequence[ControlStatus]) -> ControlStatus:
+    return min(statuses, key=lambda s: s.rank) if statuses else ControlStatus.NOT_COVERED
+
+
+def _manual_status(
+    inventory: Inventory, result: CheckResult, data: Mapping[str, object]
+) -> tuple[ControlStatus, str]:
+    evidence = data.get("evidence")
+    if not isinstance(evidence, list):
+        return ControlStatus.NO_EVIDENCE, "no evidence recorded"
+    for item in evidence:
+        if not isinstance(item, dict):
+            continue
+        day = parse_date(item.get("date"))
+        fresh = day is not None and 0 <= (result.as_of - day).days <= EVIDENCE_MAX_AGE_DAYS
+        exists = inventory.source.file_problem(str(item.get("file"))) is None
+        if fresh and exists and item.get("attested_by"):
+            return ControlStatus.MANUAL, (
+                f"{item.get('file')} attested by {item.get('attested_by')} on {item.get('date')}"
+            )
+    return ControlStatus.NO_EVIDENCE, "evidence missing, older than a year or unattested"
+
+
+def compute_coverage(
+    inventory: Inventory,
+    result: CheckResult,
+    scenarios: Sequence[ScenarioOutcome] = (),
+) -> Coverage:
+    """Control and clause status from rule results, scenario outcomes and evidence."""
+    controls: list[ControlCoverage] = []
+    for control in inventory.records(Kind.CONTROL):
+        data = control.data
+        verification = str(data.get("verification", "automated"))
+        rules = tuple(r.id for r in result.rules if control.id in r.controls)
+        mine = [r for r in result.results if r.rule in rules]
+        failing = tuple(
+            sorted(
+                {f"{r.rule}: {r.kind.value} {r.subject}" for r in mine if r.status is Status.FAIL}
+            )
+        )
+        waived = tuple(
+            sorted(
+                {f"{r.rule}: {r.kind.value} {r.subject}" for r in mine if r.status is Status.WAIVED}
+            )
+        )
+        evidenced = tuple(s for s in scenarios if control.id in s.controls)
+        if verification == "manual":
+            status, evidence = _manual_status(inventory, result, data)
+        elif not rules and not evidenced:
+            status, evidence = ControlStatus.NO_EVIDENCE, "no rule or scenario checks it"
+        else:
+            statuses = [ControlStatus.PASS]
+            if failing or any(not s.passed for s in evidenced):
+                statuses.append(ControlStatus.FAIL)
+            if waived:
+                statuses.append(ControlStatus.WAIVED)
+            if verification == "scenario" and not evidenced and scenarios:
+                statuses.append(ControlStatus.NO_EVIDENCE)
+            status = worst(statuses)
+            parts = [f"{len(rules)} rule(s), {len(mine)} result(s)"]
+            if evidenced:
+                parts.append(
+                    f"{sum(s.passed for s in evidenced)}/{len(evidenced)} scenario(s) pass"
+                )
+            evidence = "; ".join(parts)
+        controls.append(
+            ControlCoverage(
+                control.id,
+                str(data.get("title", control.id)),
+                verification,
+                status,
+                rules,
+                failing,
+                waived,
+                evidenced,
+                evidence,
+            )
+        )
+    by_id = {c.id: c for c in controls}
+    mapped: dict[tuple[str, str], list[str]] = {}
+    for control in inventory.records(Kind.CONTROL):
+        for mapping in control.data.get("mappings") or ():
+            if isinstance(mapping, dict):
+                key = (str(mapping.get("framework")), str(mapping.get("clause")))
+                mapped.setdefault(key, []).append(control.id)
+    frameworks = []
+    for framework in inventory.records(Kind.FRAMEWORK):
+        clauses = []
+        for clause in framework.data.get("clauses") or ():
+            if not isinstance(clause, dict):
+                continue
+            ids = tuple(sorted(set(mapped.get((framework.id, str(clause.get("id"))), []))))
+            status = worst([by_id[i].status for i in ids if i in by_id])
+            clauses.append(
+                ClauseCoverage(str(clause.get("id")), str(clause.get("title", "")), ids, status)
+            )
+        frameworks.append(
+            FrameworkCoverage(
+                framework.id, framework.name, str(framework.data.get("status", "")), tuple(clauses)
+            )
+        )
+    return Coverage(tuple(controls), tuple(frameworks))

@@ -1,0 +1,356 @@
+"""Custom Cerberus rules: checks that need other records or the evaluation date.
+
+Any rule file may use these by name inside ``when`` or ``require``, like Cerberus's own
+rules. Each method's docstring is its documentation (shown by ``rules explain`` and
+``rules custom``) and ends with the schema Cerberus validates the rule's argument with.
+Dates are ``YYYY-MM-DD`` strings; "today" is the run's evaluation date (``--as-of``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+from typing import Any
+
+import cerberus
+
+from compliance_tool.facts import Facts, parse_date, parse_datetime, parse_duration
+from compliance_tool.kinds import Kind
+
+
+def _lookup(document: Any, dotted: str) -> Any:
+    value = document
+    for part in dotted.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+class GovernanceValidator(cerberus.Validator):
+    """Cerberus with the tool's custom rules; ``facts`` are passed as a keyword argument."""
+
+    @property
+    def facts(self) -> Facts:
+        facts: Facts = self._config["facts"]
+        return facts
+
+    @property
+    def today(self) -> dt.date:
+        return self.facts.as_of
+
+    def _validate_active_person(self, constraint: Any, field: str, value: Any) -> None:
+        """The value (or each item of a list) names an active person; with a list of
+        roles, a person who holds at least one of them. A person is active when their
+        status is ``active`` and, for a contractor, the contract has not ended.
+
+        Example: ``approved_by: {active_person: [model-risk, risk-officer]}``
+
+        The rule's arguments are validated against this schema:
+        {'type': ['boolean', 'list'], 'schema': {'type': 'string'}}
+        """
+        if constraint is False:
+            return
+        roles = set(constraint) if isinstance(constraint, list) else set()
+        for person_id in _as_list(value):
+            person = self.facts.people.get(str(person_id))
+            if person is None:
+                self._error(field, f"'{person_id}' is not a person in the inventory")
+            elif not person.active:
+                self._error(field, f"'{person_id}' is not an active person")
+            elif roles and not roles & person.roles:
+                self._error(
+                    field, f"'{person_id}' holds none of the roles {', '.join(sorted(roles))}"
+                )
+
+    def _validate_within_days(self, constraint: Any, field: str, value: Any) -> None:
+        """The date is at most N days before today (and not in the future). N may depend
+        on another field of the record: ``{by: risk.tier, days: {high: 365, medium: 730}}``
+        (a value not listed means no limit).
+
+        Example: ``training: {schema: {ai_literacy: {within_days: 365}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': ['integer', 'dict']}
+        """
+        limit = constraint
+        if isinstance(constraint, dict):
+            key = _lookup(self.root_document, str(constraint.get("by", "")))
+            limit = (constraint.get("days") or {}).get(str(key))
+            if limit is None:
+                return
+        day = parse_date(value)
+        if day is None:
+            self._error(field, f"'{value}' is not a date")
+            return
+        age = (self.today - day).days
+        if age > int(limit):
+            self._error(field, f"{value} is {age} days before {self.today}, more than {limit}")
+        elif age < 0:
+            self._error(field, f"{value} is in the future (evaluation date {self.today})")
+
+    def _validate_within_days_of(self, constraint: Any, field: str, value: Any) -> None:
+        """The date or date-time is at most ``days`` days after the date in ``field``
+        (a path from the record's top), and not before it.
+
+        Example: ``postmortem_completed: {within_days_of: {field: resolved_at, days: 10}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'dict', 'schema': {'field': {'type': 'string', 'required': True},
+         'days': {'type': 'integer', 'required': True}}}
+        """
+        start = parse_datetime(_lookup(self.root_document, constraint["field"]))
+        end = parse_datetime(value)
+        if start is None or end is None:
+            self._error(field, f"cannot compare '{value}' with {constraint['field']}")
+            return
+        gap = (end - start).total_seconds() / 86400
+        if gap > constraint["days"]:
+            self._error(
+                field,
+                f"{value} is {gap:.0f} days after {constraint['field']}, "
+                f"more than {constraint['days']}",
+            )
+        elif gap < 0:
+            self._error(field, f"{value} is before {constraint['field']}")
+
+    def _validate_within_cadence(self, constraint: Any, field: str, value: Any) -> None:
+        """The date is no older than the ISO 8601 duration held by a sibling field.
+
+        Example: ``access_review: {schema: {last: {within_cadence: cadence}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        cadence_text = (self.document or {}).get(constraint)
+        day = parse_date(value)
+        try:
+            cadence = parse_duration(str(cadence_text))
+        except ValueError:
+            self._error(field, f"no valid cadence in '{constraint}'")
+            return
+        if day is None:
+            self._error(field, f"'{value}' is not a date")
+            return
+        due = day + cadence
+        if due < self.today:
+            self._error(
+                field,
+                f"{value} plus the {cadence_text} cadence fell due on {due}, before {self.today}",
+            )
+
+    def _validate_not_past(self, constraint: Any, field: str, value: Any) -> None:
+        """The date is today or later (a due date, an expiry, a contract end).
+
+        Example: ``expires: {not_past: true}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        day = parse_date(value)
+        if constraint and (day is None or day < self.today):
+            self._error(field, f"{value} is before {self.today}")
+
+    def _validate_max_duration(self, constraint: Any, field: str, value: Any) -> None:
+        """The ISO 8601 duration is at most the given one.
+
+        Example: ``access_review: {schema: {cadence: {max_duration: P90D}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        try:
+            too_long = parse_duration(str(value)) > parse_duration(constraint)
+        except ValueError:
+            self._error(field, f"'{value}' is not an ISO 8601 duration")
+            return
+        if too_long:
+            self._error(field, f"{value} is longer than {constraint}")
+
+    def _validate_personal_data_lineage(self, constraint: Any, field: str, value: Any) -> None:
+        """The dataset id (or each id of a list) holds personal data or derives from a
+        dataset that does, through any number of lineage steps; ``false`` requires the
+        opposite. Use it in ``when`` on ``id`` to select datasets.
+
+        Example: ``when: {id: {personal_data_lineage: true}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        for dataset_id in _as_list(value):
+            if self.facts.personal_data(str(dataset_id)) != constraint:
+                state = "does not carry" if constraint else "carries"
+                self._error(field, f"dataset '{dataset_id}' {state} personal data")
+
+    def _validate_lineage_complete(self, constraint: Any, field: str, value: Any) -> None:
+        """Every ancestor of the dataset resolves to a dataset file and the lineage has no
+        cycle.
+
+        Example: ``id: {lineage_complete: true}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if constraint and not self.facts.lineage_complete(str(value)):
+            self._error(field, f"the lineage of '{value}' is incomplete or circular")
+
+    def _validate_rotation_staffed(self, constraint: Any, field: str, value: Any) -> None:
+        """The rotation (by id) has at least ``min_members`` active members, of whom at
+        least ``min_internal`` are internal staff.
+
+        Example: ``operations: {schema: {oncall: {rotation_staffed: {min_members: 2,
+        min_internal: 1}}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'dict', 'schema': {'min_members': {'type': 'integer'},
+         'min_internal': {'type': 'integer'}}}
+        """
+        rotation = self.facts.rotations.get(str(value))
+        if rotation is None:
+            self._error(field, f"'{value}' is not a rotation in the inventory")
+            return
+        people = [self.facts.people.get(str(m)) for m in rotation.data.get("members") or ()]
+        active = [p for p in people if p is not None and p.active]
+        internal = [p for p in active if not p.external]
+        wanted = constraint.get("min_members", 0)
+        if len(active) < wanted:
+            self._error(
+                field, f"rotation '{value}' has {len(active)} active member(s), needs {wanted}"
+            )
+        wanted_internal = constraint.get("min_internal", 0)
+        if len(internal) < wanted_internal:
+            self._error(
+                field,
+                f"rotation '{value}' has {len(internal)} active internal member(s), "
+                f"needs {wanted_internal}",
+            )
+
+    def _validate_on_rotation(self, constraint: Any, field: str, value: Any) -> None:
+        """The person (by id) is (``true``) or is not (``false``) a member of any rotation.
+        Use it in ``when`` on ``id`` to select people who operate models.
+
+        Example: ``when: {id: {on_rotation: true}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if bool(self.facts.rotations_of_person.get(str(value))) != constraint:
+            self._error(field, f"'{value}' is {'not ' if constraint else ''}on a rotation")
+
+    def _validate_repo_file(self, constraint: Any, field: str, value: Any) -> None:
+        """The value is the path of a file that exists inside the repository (at the
+        commit being checked).
+
+        Example: ``operations: {schema: {runbook: {required: true, repo_file: true}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if not constraint:
+            return
+        problem = self.facts.inventory.source.file_problem(str(value))
+        if problem:
+            self._error(field, f"'{value}' {problem}")
+
+    def _validate_distinct_from(self, constraint: Any, field: str, value: Any) -> None:
+        """The person named here is not among the people named by other fields (paths
+        from the record's top; each may hold an id or a list of ids).
+
+        Example: ``validation: {schema: {validator: {distinct_from: [ownership.developers]}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'list', 'schema': {'type': 'string'}}
+        """
+        for other in constraint:
+            named = {str(v) for v in _as_list(_lookup(self.root_document, other))}
+            clash = [str(v) for v in _as_list(value) if str(v) in named]
+            if clash:
+                self._error(field, f"'{', '.join(clash)}' is also named in {other}")
+
+    def _validate_at_most_field(self, constraint: Any, field: str, value: Any) -> None:
+        """The number is at most the number held by another field (a budget).
+
+        Example: ``cost_per_1k_inferences_usd: {at_most_field:
+        monitoring.thresholds.cost_per_1k_inferences_usd.max}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        limit = _lookup(self.root_document, constraint)
+        if isinstance(limit, int | float) and isinstance(value, int | float) and value > limit:
+            self._error(field, f"{value} is above the budget {limit} ({constraint})")
+
+    def _validate_approved_current_version(self, constraint: Any, field: str, value: Any) -> None:
+        """The list of approvals holds one for the given stage and the record's current
+        ``version``, by an active person who is not among the developers.
+
+        Example: ``approvals: {required: true, approved_current_version: deploy}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        version = _lookup(self.root_document, "version")
+        developers = {str(d) for d in _as_list(_lookup(self.root_document, "ownership.developers"))}
+        candidates = [
+            a
+            for a in _as_list(value)
+            if isinstance(a, dict) and a.get("stage") == constraint and a.get("version") == version
+        ]
+        if not candidates:
+            self._error(field, f"no '{constraint}' approval for version {version}")
+            return
+        for approval in candidates:
+            person = self.facts.people.get(str(approval.get("by")))
+            if str(approval.get("by")) not in developers and person is not None and person.active:
+                return
+        self._error(
+            field,
+            f"the '{constraint}' approval of version {version} is by a developer "
+            "or an inactive person",
+        )
+
+    def _validate_waiver_matches_failure(self, constraint: Any, field: str, value: Any) -> None:
+        """The waiver (this record) names a rule and a subject that exist, and that rule
+        fails for that subject: a waiver that waives nothing is itself a finding. Rules on
+        waivers run after all others, so the failures are known.
+
+        Example: ``id: {waiver_matches_failure: true}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if not constraint:
+            return
+        document = self.root_document
+        rule = str(document.get("rule"))
+        subject = document.get("subject") or {}
+        kind, subject_id = str(subject.get("kind")), str(subject.get("id"))
+        inventory = self.facts.inventory
+        if not inventory.has(Kind.RULE, rule):
+            self._error(field, f"rule '{rule}' does not exist")
+        elif kind not in Kind._value2member_map_ or not inventory.has(Kind(kind), subject_id):
+            self._error(field, f"subject {kind} '{subject_id}' does not exist")
+        elif self.facts.failing is not None and (rule, kind, subject_id) not in self.facts.failing:
+            self._error(
+                field, f"rule '{rule}' does not fail for {kind} '{subject_id}': nothing to waive"
+            )
+
+
+CUSTOM_RULES: dict[str, Any] = {
+    name[len("_validate_") :]: member
+    for name, member in inspect.getmembers(GovernanceValidator, inspect.isfunction)
+    if name.startswith("_validate_") and member.__qualname__.startswith("GovernanceValidator.")
+}
+"""Every custom rule by name, for ``rules custom`` and the tests."""
+
+
+def describe(name: str) -> str:
+    """The documentation of one custom rule, without Cerberus's argument schema."""
+    doc = inspect.getdoc(CUSTOM_RULES[name]) or ""
+    return doc.split("The rule's arguments")[0].strip()

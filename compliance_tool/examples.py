@@ -1,0 +1,156 @@
+"""Rule examples: every rule ships records that must pass it and records that must fail.
+
+Examples are partial records, evaluated exactly as in a real run, inside a small fixed
+context (people, rotations, datasets, a runbook) at a fixed evaluation date, so they read
+the same for everyone. ``compliance-tool rules explain`` prints the context.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from compliance_tool.engine import Engine, Status
+from compliance_tool.kinds import FOLDERS, Kind
+from compliance_tool.loader import Inventory, Record
+from compliance_tool.schemas import SchemaSet
+from compliance_tool.sources import MemorySource
+
+EXAMPLES_AS_OF = dt.date(2026, 6, 30)
+
+CONTEXT: dict[Kind, list[dict[str, Any]]] = {
+    Kind.PERSON: [
+        {
+            "id": "alice",
+            "name": "Alice (staff, model risk)",
+            "roles": ["model-risk"],
+            "affiliation": {"type": "internal", "organisation": "Example Bank"},
+        },
+        {
+            "id": "bob",
+            "name": "Bob (external ML SRE)",
+            "roles": ["ml-sre"],
+            "affiliation": {
+                "type": "external",
+                "organisation": "Example GmbH",
+                "contract_end": "2027-03-31",
+            },
+        },
+        {
+            "id": "carol",
+            "name": "Carol (left)",
+            "status": "left",
+            "roles": ["ml-sre"],
+            "affiliation": {"type": "internal", "organisation": "Example Bank"},
+        },
+        {
+            "id": "dave",
+            "name": "Dave (staff ML SRE)",
+            "roles": ["ml-sre"],
+            "affiliation": {"type": "internal", "organisation": "Example Bank"},
+        },
+    ],
+    Kind.ROTATION: [
+        {
+            "id": "duo",
+            "members": ["dave", "bob"],
+            "escalation": [
+                {"level": 1, "to": "rotation"},
+                {"level": 2, "to": "alice"},
+                {"level": 3, "to": "dave"},
+            ],
+        },
+        {"id": "solo", "members": ["bob"], "escalation": [{"level": 1, "to": "rotation"}]},
+    ],
+    Kind.DATASET: [
+        {"id": "raw-pii", "classification": {"level": "restricted", "contains_pii": True}},
+        {
+            "id": "derived",
+            "parents": ["raw-pii"],
+            "classification": {"level": "internal", "contains_pii": False},
+        },
+        {"id": "public-ref", "classification": {"level": "public", "contains_pii": False}},
+        {
+            "id": "orphan",
+            "parents": ["missing-parent"],
+            "classification": {"level": "internal", "contains_pii": False},
+        },
+    ],
+}
+"""The records every example can refer to. ``runbooks/example.md`` exists."""
+
+CONTEXT_FILES = ("runbooks/example.md",)
+
+
+@dataclass(frozen=True, slots=True)
+class ExampleOutcome:
+    rule: str
+    expected: Status
+    index: int
+    actual: Status | None
+    """None when the rule's ``when`` did not select the example."""
+
+    @property
+    def ok(self) -> bool:
+        return self.actual is self.expected
+
+
+def context_files(rule_files: dict[str, bytes]) -> dict[str, bytes]:
+    """The context as files, plus the rule files (waiver examples name rules)."""
+    files = dict(rule_files)
+    for kind, records in CONTEXT.items():
+        for record in records:
+            files[f"{FOLDERS[kind]}/{record['id']}.yaml"] = json.dumps(
+                {"apiVersion": "governance/v1", "kind": kind.value, **record}
+            ).encode()
+    for path in CONTEXT_FILES:
+        files[path] = b"# example\n"
+    return files
+
+
+def evaluate_record(
+    files: dict[str, bytes],
+    kind: Kind,
+    data: dict[str, Any],
+    schemas: SchemaSet,
+    rule_ids: list[str] | None,
+    as_of: dt.date,
+) -> tuple[Engine, Record, list[Any]]:
+    """Add one record to ``files`` and run the rules on it; its results and the engine."""
+    record_id = str(data.get("id") or "example")
+    files = dict(files)
+    files[f"{FOLDERS[kind]}/{record_id}.yaml"] = json.dumps(
+        {"apiVersion": "governance/v1", "kind": kind.value, "id": record_id, **data}
+    ).encode()
+    inventory = Inventory(MemorySource(files), schemas)
+    engine = Engine(inventory, as_of, only=rule_ids)
+    results = [r for r in engine.run().results if r.kind is kind and r.subject == record_id]
+    record = inventory.record(kind, record_id)
+    assert record is not None
+    return engine, record, results
+
+
+def run_examples(inventory: Inventory) -> list[ExampleOutcome]:
+    """Evaluate every example of every rule of ``inventory`` in the example context."""
+    rule_files = {
+        path: inventory.source.read(inventory.entries[path])
+        for path in inventory.yaml_paths()
+        if path.startswith(FOLDERS[Kind.RULE] + "/") or path.startswith(FOLDERS[Kind.CONTROL] + "/")
+    }
+    files = context_files(rule_files)
+    outcomes: list[ExampleOutcome] = []
+    for rule in inventory.records(Kind.RULE):
+        examples = rule.data.get("examples") or {}
+        applies = Kind(rule.data["applies_to"])
+        only = None if applies is Kind.WAIVER else [rule.id]
+        for expected, label in ((Status.PASS, "pass"), (Status.FAIL, "fail")):
+            for index, example in enumerate(examples.get(label) or []):
+                _, _, results = evaluate_record(
+                    files, applies, example, inventory.schemas, only, EXAMPLES_AS_OF
+                )
+                mine = [r for r in results if r.rule == rule.id]
+                actual = mine[0].status if mine else None
+                outcomes.append(ExampleOutcome(rule.id, expected, index, actual))
+    return outcomes

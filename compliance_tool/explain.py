@@ -1,0 +1,92 @@
+"""``rules explain``: one rule in words, with its schemas, custom rules and examples."""
+
+from __future__ import annotations
+
+import io
+import re
+
+from ruamel.yaml import YAML
+
+from compliance_tool.custom_rules import CUSTOM_RULES, describe
+from compliance_tool.errors import PolicyError
+from compliance_tool.examples import CONTEXT, EXAMPLES_AS_OF
+from compliance_tool.kinds import Kind
+from compliance_tool.loader import Inventory
+
+
+def _yaml(value: object) -> str:
+    out = io.StringIO()
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = False
+    dumper.dump(value, out)
+    return out.getvalue()
+
+
+def _indent(text: str, by: str = "    ") -> str:
+    return "".join(f"{by}{line}\n" if line.strip() else "\n" for line in text.splitlines())
+
+
+def explain_rule(inventory: Inventory, rule_id: str) -> str:
+    record = inventory.record(Kind.RULE, rule_id)
+    if record is None:
+        import difflib
+
+        close = difflib.get_close_matches(rule_id, list(inventory.ids[Kind.RULE]), n=3)
+        raise PolicyError(
+            f"no rule '{rule_id}'",
+            hint=f"did you mean {' or '.join(close)}?"
+            if close
+            else "see 'compliance-tool rules list'",
+        )
+    data = record.data
+    out = [f"{record.id}: {data.get('title', '')}", ""]
+    out.append(f"  severity:   {data.get('severity')}")
+    out.append(f"  applies to: {data.get('applies_to')} records")
+    for control_id in data.get("controls") or []:
+        control = inventory.record(Kind.CONTROL, str(control_id))
+        title = control.name if control else "(unknown control)"
+        mappings = (
+            ", ".join(
+                f"{m.get('framework')} {m.get('clause')}"
+                for m in (control.data.get("mappings") or [])
+                if isinstance(m, dict)
+            )
+            if control
+            else ""
+        )
+        out.append(f"  control:    {control_id} {title}")
+        if mappings:
+            out.append(f"              maps to {mappings}")
+    out.append(f"  defined in: {record.path}")
+    out += ["", "Why", _indent(str(data.get("rationale", "")).strip()).rstrip("\n"), ""]
+    if data.get("when"):
+        out += [
+            "Selects records matching (Cerberus schema)",
+            _indent(_yaml(data["when"])).rstrip("\n"),
+            "",
+        ]
+    out += ["Requires (Cerberus schema)", _indent(_yaml(data.get("require"))).rstrip("\n"), ""]
+    text = _yaml({"when": data.get("when"), "require": data.get("require")})
+    used = sorted(n for n in CUSTOM_RULES if re.search(rf"\b{n}\b", text))
+    if used:
+        out.append("Custom rules used")
+        for name in used:
+            out.append(f"    {name}: " + " ".join(describe(name).split("\n\n")[0].split()))
+        out.append("")
+    out += ["Fix", _indent(str(data.get("remediation", ""))).rstrip("\n"), ""]
+    examples = data.get("examples") or {}
+    if examples:
+        context = "; ".join(
+            f"{kind.value.lower()}s {', '.join(r['id'] for r in records)}"
+            for kind, records in CONTEXT.items()
+        )
+        out.append(f"Examples (evaluated on {EXAMPLES_AS_OF} with {context})")
+        for label in ("pass", "fail"):
+            for example in examples.get(label) or []:
+                out.append(
+                    f"    {label}: " + " ".join(_yaml(example).split())
+                    if False
+                    else f"    {label}: {example}"
+                )
+        out.append("")
+    return "\n".join(out) + "\n"

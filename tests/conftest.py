@@ -1,0 +1,84 @@
+"""Shared fixtures: a clean environment, git identity, the minimal repository, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+from minirepo import write_minirepo
+
+from compliance_tool.cli import cli
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No outside setting may change what the tool prints: CI markers, tool options, colour."""
+    for name in list(os.environ):
+        if name.startswith("COMPLIANCE_TOOL_") or name in ("GITHUB_ACTIONS", "NO_COLOR"):
+            monkeypatch.delenv(name)
+
+
+@pytest.fixture
+def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A git identity and no user or system configuration, for commits made by tests."""
+    home = tmp_path_factory.mktemp("git-home")
+    config = home / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    for name, value in {
+        "GIT_AUTHOR_NAME": "Test Author",
+        "GIT_AUTHOR_EMAIL": "author@example.com",
+        "GIT_COMMITTER_NAME": "Test Committer",
+        "GIT_COMMITTER_EMAIL": "committer@example.com",
+        "GIT_CONFIG_GLOBAL": str(config),
+        "GIT_CONFIG_NOSYSTEM": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` and return its output; fail the test when git fails."""
+    done = subprocess.run(
+        ["git", *args], cwd=root, check=True, capture_output=True, text=True
+    )
+    return done.stdout
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage everything in ``root`` and commit it; return the commit id."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-gpg-sign", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+@pytest.fixture
+def minirepo(tmp_path: Path) -> Path:
+    """The minimal valid governance repository, written in a fresh folder."""
+    return write_minirepo(tmp_path / "repo")
+
+
+@pytest.fixture
+def gitrepo(minirepo: Path, git_env: None) -> Path:
+    """The minimal repository as a git repository with one commit."""
+    git(minirepo, "init", "-q")
+    commit_all(minirepo, "minimal repository")
+    return minirepo
+
+
+Invoke = Callable[..., Result]
+
+
+@pytest.fixture
+def run_cli() -> Invoke:
+    """``run_cli(*args)``: the compliance-tool command in-process, exceptions not caught."""
+
+    def invoke(*args: str | Path) -> Result:
+        runner = CliRunner()
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
+
+    return invoke
