@@ -25,6 +25,7 @@ from compliance_tool.errors import (
     ComplianceToolError,
     InventoryError,
 )
+from compliance_tool.scaffold import SCAFFOLD_KINDS as SCAFFOLD_KINDS_CLI
 from compliance_tool.session import Where, changed_paths, locate, open_inventory
 from compliance_tool.writing import write_output
 
@@ -427,3 +428,79 @@ def rules_test(ctx: click.Context) -> None:
         fg="red" if bad or missing else "green",
     )
     ctx.exit(EXIT_FINDINGS if bad or missing else EXIT_OK)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice([k.value.lower() for k in SCAFFOLD_KINDS_CLI]))
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: the kind's folder, ID.yaml).",
+)
+@click.pass_context
+def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> None:
+    """Scaffold a new governance file with every required field and a comment per field.
+
+    Placeholders read TODO: 'compliance-tool validate' points at each until it is filled.
+    """
+    import re
+
+    from compliance_tool.kinds import Kind
+    from compliance_tool.pipeline import today
+    from compliance_tool.scaffold import scaffold
+    from compliance_tool.schemas import SchemaSet
+
+    chosen = next(k for k in Kind if k.value.lower() == kind)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", record_id):
+        raise click.BadParameter("use letters, digits, '.', '_' and '-'", param_hint="ID")
+    root = locate(ctx.obj["repo"])
+    target = output or root / chosen.folder / f"{record_id}.yaml"
+    if target.exists():
+        raise InventoryError(f"{target} already exists", hint="choose another id or edit the file")
+    write_output(target, scaffold(chosen, record_id, SchemaSet(), today()).encode("utf-8"))
+    say(f"wrote {target}: fill in every TODO, then run 'compliance-tool validate {target}'")
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--upstream",
+    "direction",
+    flag_value="upstream",
+    default=True,
+    help="What feeds ID, through lineage (default).",
+)
+@click.option(
+    "--downstream",
+    "direction",
+    flag_value="downstream",
+    help="What depends on dataset ID: derived datasets and models, production first.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "dot", "mermaid"]),
+    default="text",
+    show_default=True,
+)
+@ref_option
+@as_of_option
+@click.pass_context
+def lineage(
+    ctx: click.Context,
+    record_id: str,
+    direction: str,
+    output_format: str,
+    ref: str | None,
+    as_of: Any,
+) -> None:
+    """Lineage and impact of a model or dataset, with personal data marked."""
+    from compliance_tool.facts import Facts
+    from compliance_tool.lineage import LINEAGE_FORMATS, downstream, upstream
+
+    inventory = open_inventory(_where(ctx, ref))
+    facts = Facts(inventory, _as_of(as_of))
+    graph = upstream(facts, record_id) if direction == "upstream" else downstream(facts, record_id)
+    click.echo(LINEAGE_FORMATS[output_format](graph), nl=False)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from compliance_tool.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
 from compliance_tool.loader import Inventory, Record
@@ -66,6 +67,7 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     records = [item.record for item in loaded if item.record is not None]
     problems.extend(_duplicate_ids(inventory, paths))
     for record in records:
+        problems.extend(_placeholders(record))
         problems.extend(reference_problems(inventory, record))
         problems.extend(_file_problems(inventory, record))
     problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))
@@ -155,6 +157,36 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
                 dangling(
                     (*path, "clause"), f"framework '{framework.id}' has no clause '{clause}'", hint
                 )
+    return found
+
+
+PLACEHOLDER = "TODO"
+
+
+def _placeholders(record: Record) -> list[Problem]:
+    """Values still reading TODO, as written by ``compliance-tool new``."""
+    found = []
+    stack: list[tuple[tuple[str | int, ...], Any]] = [((), record.data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(((*path, k), v) for k, v in value.items())
+        elif isinstance(value, list):
+            stack.extend(((*path, i), v) for i, v in enumerate(value))
+        elif value == PLACEHOLDER:
+            line, column = record.position(path)
+            found.append(
+                Problem(
+                    record.path,
+                    line,
+                    column,
+                    record.kind.value,
+                    dotted(path),
+                    "placeholder not filled in",
+                    "replace TODO with the real value",
+                    "placeholder",
+                )
+            )
     return found
 
 

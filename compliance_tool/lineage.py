@@ -1,0 +1,252 @@
+"""Lineage and impact: which datasets feed a model, and what depends on a dataset.
+
+Answers the questions asked when a dataset is breached, corrected or must be erased,
+from the same facts the rules use. Personal data is marked on every node that holds it
+or derives from it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from compliance_tool.errors import InventoryError
+from compliance_tool.facts import Facts
+from compliance_tool.kinds import Kind, Lifecycle
+
+LIFECYCLE_ORDER = {state.value: index for index, state in enumerate(reversed(Lifecycle))}
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    kind: Kind
+    id: str
+    label: str
+    personal_data: bool
+    lifecycle: str = ""
+
+
+@dataclass
+class Graph:
+    """A lineage subgraph: nodes and directed edges ``source -> target`` (data flows)."""
+
+    root: Node
+    direction: str
+    nodes: dict[str, Node] = field(default_factory=dict)
+    edges: list[tuple[str, str, str]] = field(default_factory=list)
+
+    def add(self, node: Node) -> None:
+        self.nodes.setdefault(node.id, node)
+
+    def link(self, source: str, target: str, label: str = "") -> None:
+        if (source, target, label) not in self.edges:
+            self.edges.append((source, target, label))
+
+
+def _dataset(facts: Facts, dataset_id: str) -> Node:
+    record = facts.datasets.get(dataset_id)
+    return Node(
+        Kind.DATASET,
+        dataset_id,
+        record.name if record else dataset_id,
+        facts.personal_data(dataset_id),
+    )
+
+
+def _model(facts: Facts, model_id: str) -> Node:
+    record = facts.models.get(model_id)
+    lifecycle = str(record.data.get("lifecycle", "")) if record else ""
+    uses_pii = any(facts.personal_data(d) for d in facts.model_datasets(model_id))
+    return Node(Kind.MODEL, model_id, record.name if record else model_id, uses_pii, lifecycle)
+
+
+def upstream(facts: Facts, record_id: str) -> Graph:
+    """Everything that feeds ``record_id`` (a model or a dataset), through lineage."""
+    if record_id in facts.models:
+        graph = Graph(_model(facts, record_id), "upstream")
+        graph.add(graph.root)
+        record = facts.models[record_id]
+        queue: list[str] = []
+        for item in (record.data.get("inputs") or {}).get("datasets") or []:
+            if isinstance(item, dict) and item.get("ref"):
+                ref = str(item["ref"])
+                graph.add(_dataset(facts, ref))
+                graph.link(ref, record_id, str(item.get("role", "")))
+                queue.append(ref)
+        for upstream_model in facts.upstream_models(record_id):
+            graph.add(_model(facts, upstream_model))
+            graph.link(upstream_model, record_id, "upstream model")
+    elif record_id in facts.datasets:
+        graph = Graph(_dataset(facts, record_id), "upstream")
+        graph.add(graph.root)
+        queue = [record_id]
+    else:
+        raise InventoryError(
+            f"no model or dataset '{record_id}'",
+            hint="give the id of a file in inventory/models or inventory/datasets",
+        )
+    seen: set[str] = set()
+    while queue:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        for parent in facts.parents(current):
+            graph.add(_dataset(facts, parent))
+            graph.link(parent, current)
+            queue.append(parent)
+    return graph
+
+
+def downstream(facts: Facts, dataset_id: str) -> Graph:
+    """Every dataset derived from ``dataset_id`` and every model using them."""
+    if dataset_id not in facts.datasets:
+        raise InventoryError(
+            f"no dataset '{dataset_id}'",
+            hint="--downstream starts from a file in inventory/datasets",
+        )
+    graph = Graph(_dataset(facts, dataset_id), "downstream")
+    graph.add(graph.root)
+    children: dict[str, list[str]] = {}
+    for candidate in sorted(facts.datasets):
+        for parent in facts.parents(candidate):
+            children.setdefault(parent, []).append(candidate)
+    queue, seen = [dataset_id], set()
+    while queue:
+        current = queue.pop(0)
+        if current in seen:
+            continue
+        seen.add(current)
+        for child in children.get(current, []):
+            graph.add(_dataset(facts, child))
+            graph.link(current, child)
+            queue.append(child)
+    for model_id in sorted(facts.models):
+        for item in (facts.models[model_id].data.get("inputs") or {}).get("datasets") or []:
+            ref = str(item.get("ref")) if isinstance(item, dict) else ""
+            if ref in seen:
+                graph.add(_model(facts, model_id))
+                graph.link(ref, model_id, str(item.get("role", "")))
+    return graph
+
+
+def impacted_models(graph: Graph) -> list[Node]:
+    """Models of the graph, production first, then by id."""
+    models = [n for n in graph.nodes.values() if n.kind is Kind.MODEL and n.id != graph.root.id]
+    return sorted(models, key=lambda n: (LIFECYCLE_ORDER.get(n.lifecycle, 99) * -1, n.id))
+
+
+def _mark(node: Node) -> str:
+    extra = f", {node.lifecycle}" if node.lifecycle else ""
+    pii = ", personal data" if node.personal_data else ""
+    return f"{node.kind.value.lower()} {node.id} ({node.label}{extra}{pii})"
+
+
+def render_text(graph: Graph) -> str:
+    upward = graph.direction == "upstream"
+    lines = [f"{'Upstream of' if upward else 'Downstream of'} {_mark(graph.root)}"]
+    neighbours: dict[str, list[tuple[str, str]]] = {}
+    for source, target, label in graph.edges:
+        if upward:
+            neighbours.setdefault(target, []).append((source, label))
+        else:
+            neighbours.setdefault(source, []).append((target, label))
+
+    expanded: set[str] = {graph.root.id}
+
+    def walk(node_id: str, prefix: str) -> None:
+        items = sorted(neighbours.get(node_id, []))
+        for index, (other, label) in enumerate(items):
+            last = index == len(items) - 1
+            role = f" [{label}]" if label else ""
+            again = other in expanded and neighbours.get(other)
+            shown = f"{other} (as above)" if again else _mark(graph.nodes[other])
+            lines.append(f"{prefix}{'└─ ' if last else '├─ '}{shown}{role}")
+            if other not in expanded:
+                expanded.add(other)
+                walk(other, prefix + ("   " if last else "│  "))
+
+    walk(graph.root.id, "  ")
+    if not upward:
+        models = impacted_models(graph)
+        lines.append("")
+        lines.append(
+            f"Models affected ({len(models)}): "
+            + (", ".join(f"{m.id} ({m.lifecycle})" for m in models) or "none")
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(graph: Graph) -> str:
+    return (
+        json.dumps(
+            {
+                "version": 1,
+                "root": graph.root.id,
+                "direction": graph.direction,
+                "nodes": [
+                    {
+                        "id": n.id,
+                        "kind": n.kind.value,
+                        "name": n.label,
+                        "personal_data": n.personal_data,
+                        "lifecycle": n.lifecycle or None,
+                    }
+                    for n in sorted(graph.nodes.values(), key=lambda n: n.id)
+                ],
+                "edges": [
+                    {"from": s, "to": t, "role": label or None} for s, t, label in graph.edges
+                ],
+                "models_affected": [m.id for m in impacted_models(graph)],
+            },
+            indent=2,
+            sort_keys=True,
+        )
+        + "\n"
+    )
+
+
+def _quoted(text: str) -> str:
+    return text.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def render_dot(graph: Graph) -> str:
+    lines = ["digraph lineage {", "  rankdir=LR;", '  node [fontname="DejaVu Sans"];']
+    for node in sorted(graph.nodes.values(), key=lambda n: n.id):
+        shape = "box" if node.kind is Kind.MODEL else "ellipse"
+        colour = ', style=filled, fillcolor="#fde2e1"' if node.personal_data else ""
+        lines.append(
+            f'  "{_quoted(node.id)}" [shape={shape}{colour}, '
+            f'label="{_quoted(node.id)}\\n{_quoted(node.label)}"];'
+        )
+    for source, target, label in graph.edges:
+        extra = f' [label="{_quoted(label)}"]' if label else ""
+        lines.append(f'  "{_quoted(source)}" -> "{_quoted(target)}"{extra};')
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def render_mermaid(graph: Graph) -> str:
+    ids = {node_id: f"n{index}" for index, node_id in enumerate(sorted(graph.nodes))}
+    lines = ["flowchart LR"]
+    for node_id, alias in ids.items():
+        node = graph.nodes[node_id]
+        text = node_id.replace('"', "'")
+        lines.append(
+            f'  {alias}["{text}"]' if node.kind is Kind.DATASET else f'  {alias}[["{text}"]]'
+        )
+    for source, target, label in graph.edges:
+        arrow = f" -->|{label}| " if label else " --> "
+        lines.append(f"  {ids[source]}{arrow}{ids[target]}")
+    pii = [ids[n] for n in sorted(graph.nodes) if graph.nodes[n].personal_data]
+    if pii:
+        lines.append("  classDef pii fill:#fde2e1,stroke:#c0392b")
+        lines.append(f"  class {','.join(pii)} pii")
+    return "\n".join(lines) + "\n"
+
+
+LINEAGE_FORMATS = {
+    "text": render_text,
+    "json": render_json,
+    "dot": render_dot,
+    "mermaid": render_mermaid,
+}
