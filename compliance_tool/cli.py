@@ -504,3 +504,166 @@ def lineage(
     facts = Facts(inventory, _as_of(as_of))
     graph = upstream(facts, record_id) if direction == "upstream" else downstream(facts, record_id)
     click.echo(LINEAGE_FORMATS[output_format](graph), nl=False)
+
+
+# -- report ------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option(
+    "--ref",
+    default=None,
+    metavar="REF",
+    help="Commit to report on (default: HEAD in a git repository, else the working tree).",
+)
+@as_of_option
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="PDF to write (default: reports/compliance-report-DATE-COMMIT.pdf).",
+)
+@click.option("--unsigned", is_flag=True, help="Write the PDF without signing it.")
+@click.option("--meaning", default=None, help="What the signature means (overrides configuration).")
+@click.option(
+    "--allow-without-tsa",
+    is_flag=True,
+    help="Sign without a trusted time-stamp when the time-stamp authority cannot be reached.",
+)
+@click.pass_context
+def report(
+    ctx: click.Context,
+    ref: str | None,
+    as_of: Any,
+    output: Path | None,
+    unsigned: bool,
+    meaning: str | None,
+    allow_without_tsa: bool,
+) -> None:
+    """Render the signed PDF compliance report and its manifest.
+
+    The PDF (PDF/A-3b) embeds the findings and the provenance manifest; the manifest is
+    also written beside it. Exit 0 when the report was written, whatever it finds.
+    """
+    import datetime as dt
+
+    from compliance_tool.config import load_config
+    from compliance_tool.coverage import compute_coverage
+    from compliance_tool.pipeline import evaluate
+    from compliance_tool.report import (
+        ReportSettings,
+        build_context,
+        findings_bytes,
+        manifest_bytes,
+        render_html,
+        render_pdf,
+        sha256_hex,
+    )
+    from compliance_tool.verify import input_digests
+
+    root = locate(ctx.obj["repo"])
+    config = load_config(root)
+    if ref is None:
+        ref = _default_ref(root)
+    inventory = open_inventory(Where(root, ref))
+    moment_date = _as_of(as_of)
+    evaluation = evaluate(inventory, moment_date)
+    coverage_result = compute_coverage(
+        inventory, evaluation.check, _scenario_outcomes(ctx, ref, as_of)
+    )
+    report_config = config.get("report") or {}
+    signing_section = config.get("signing") or {}
+    signer_name, development, loaded, signing_config = "not signed", False, None, None
+    if not unsigned:
+        from compliance_tool.signing import load_signer, signing_config_from_env
+
+        overrides: dict[str, Any] = {"allow_without_tsa": allow_without_tsa}
+        if meaning:
+            overrides["meaning"] = meaning
+        signing_config = signing_config_from_env(root, overrides)
+        loaded = load_signer(signing_config, root)
+        if loaded.notice:
+            say(loaded.notice, fg="yellow")
+        signer_name, development = loaded.name, loaded.development
+    settings = ReportSettings(
+        organisation=str(config.get("organisation", "Organisation")),
+        title=str(report_config.get("title", "AI portfolio compliance report")),
+        signer=signer_name,
+        development_key=development,
+        meaning=meaning
+        or str(signing_section.get("meaning", "Compliance report of the AI portfolio")),
+        detail_limit=int(report_config.get("detail_limit", 25)),
+    )
+    findings = findings_bytes(evaluation.check)
+    commit = inventory.source.commit
+    manifest: dict[str, Any] = {
+        "version": 1,
+        "tool": {"name": "compliance-tool", "version": __version__},
+        "organisation": settings.organisation,
+        "commit": commit,
+        "tree": _tree_of(root, commit),
+        "as_of": moment_date.isoformat(),
+        **input_digests(inventory.source),
+        "findings_sha256": sha256_hex(findings),
+    }
+    context = build_context(
+        inventory,
+        evaluation.check,
+        coverage_result,
+        settings,
+        manifest,
+        _report_history(ctx, root, ref, moment_date),
+    )
+    moment = dt.datetime(moment_date.year, moment_date.month, moment_date.day, tzinfo=dt.UTC)
+    pdf = render_pdf(
+        render_html(context),
+        {"findings.json": findings, "manifest.json": manifest_bytes(manifest)},
+        moment,
+        f"{commit}:{moment_date}",
+    )
+    if loaded is not None and signing_config is not None:
+        from compliance_tool.signing import sign_pdf
+
+        pdf = sign_pdf(pdf, loaded, signing_config, dt.datetime.now(dt.UTC))
+    folder = root / str(report_config.get("output_dir", "reports"))
+    target = output or folder / f"compliance-report-{moment_date}-{(commit or 'worktree')[:12]}.pdf"
+    manifest_target = target.with_name(target.stem + ".manifest.json")
+    write_output(manifest_target, manifest_bytes(manifest))
+    write_output(target, pdf)
+    failing = evaluation.check.failing()
+    say(
+        f"wrote {target} ({len(pdf) // 1024} KiB, {'unsigned' if unsigned else 'signed by ' + signer_name}) "
+        f"and {manifest_target.name}: {len(failing)} unwaived findings as of {moment_date}"
+    )
+
+
+def _default_ref(root: Path) -> str | None:
+    """HEAD when the repository is in git and has commits; the working tree otherwise."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        repo.head.commit  # noqa: B018 - raises when there is no commit yet
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    dirty = repo.git.status("--porcelain", "--", "inventory", "policies")
+    if dirty.strip():
+        say(
+            "note: the report reads the last commit (HEAD); uncommitted changes under inventory/ "
+            "or policies/ are not included",
+            fg="yellow",
+        )
+    return "HEAD"
+
+
+def _tree_of(root: Path, commit: str | None) -> str | None:
+    if commit is None:
+        return None
+    from compliance_tool.sources import open_repo
+
+    return str(open_repo(root).git.rev_parse(f"{commit}^{{tree}}"))
+
+
+def _report_history(ctx: click.Context, root: Path, ref: str | None, as_of: Any) -> Any:
+    """Revisions since the previous report, once history is available."""
+    return None

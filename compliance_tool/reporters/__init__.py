@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from compliance_tool.engine import CheckResult
-from compliance_tool.reporters import github, json_format, text
+from compliance_tool.reporters import github, json_format, junit, markdown, sarif, text
 from compliance_tool.validate import ValidationResult
 
 ValidationReporter = Callable[[ValidationResult], str]
@@ -20,4 +20,8 @@ VALIDATION_REPORTERS: dict[str, ValidationReporter] = {
 CHECK_REPORTERS: dict[str, CheckReporter] = {
     "text": text.render_check,
     "json": json_format.render_check,
+    "sarif": sarif.render_check,
+    "junit": junit.render_check,
+    "github": github.render_check,
+    "markdown": markdown.render_check,
 }

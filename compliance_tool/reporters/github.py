@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
+from compliance_tool.engine import CheckResult, Result, Status
+from compliance_tool.kinds import Severity
 from compliance_tool.validate import ValidationResult
+
+LEVELS: dict[Severity, str] = {
+    Severity.CRITICAL: "error",
+    Severity.HIGH: "error",
+    Severity.MEDIUM: "warning",
+    Severity.LOW: "notice",
+    Severity.INFO: "notice",
+}
+"""The annotation level of an unwaived failure; a waived one is always a notice."""
 
 
 def escape_data(text: str) -> str:
@@ -32,4 +43,25 @@ def render_validation(result: ValidationResult) -> str:
             f"{p.message} ({p.hint})" if p.hint else p.message,
         )
         for p in result.problems
+    )
+
+
+def _check_annotation(finding: Result, remediation: str) -> str:
+    lines = [f"{finding.kind.value} {finding.subject}: {finding.message}"]
+    lines += [f"line {d.line}: {d.field}: {d.message}" for d in finding.details]
+    if finding.status is Status.WAIVED:
+        lines.append(f"Waived by {finding.waiver} until {finding.waiver_expires}.")
+        level, title = "notice", f"{finding.rule} (waived)"
+    else:
+        if remediation:
+            lines.append(f"Fix: {remediation}")
+        level, title = LEVELS[finding.severity], f"{finding.rule} ({finding.severity.label})"
+    return annotation(level, finding.path, finding.line, finding.column, title, "\n".join(lines))
+
+
+def render_check(result: CheckResult) -> str:
+    """One annotation per failure or waived failure, on the line of the first problem."""
+    remediation = {rule.id: rule.remediation for rule in result.rules}
+    return "".join(
+        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in result.findings
     )

@@ -1,0 +1,45 @@
+"""Repository configuration: ``compliance-tool.yaml`` at the root, checked by a schema
+shipped in the package. Flags and ``COMPLIANCE_TOOL_*`` variables take precedence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+
+from compliance_tool.errors import ComplianceToolError
+from compliance_tool.kinds import dotted
+from compliance_tool.yamlio import parse_document
+
+CONFIG_FILE = "compliance-tool.yaml"
+_SCHEMA = Path(__file__).with_name("config.schema.json")
+
+
+def load_config(root: Path) -> dict[str, Any]:
+    """The configuration at ``root`` (empty when there is no file); exit 2 when invalid."""
+    path = root / CONFIG_FILE
+    if not path.is_file():
+        return {}
+    document = parse_document(path.read_bytes())
+    if document.data is None:
+        issue = document.issues[0]
+        raise ComplianceToolError(
+            issue.message, where=f"{CONFIG_FILE}:{issue.line}:{issue.column}", hint=issue.hint
+        )
+    schema = json.loads(_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(document.data), key=lambda e: list(map(str, e.path)))
+    if errors:
+        details = []
+        for error in errors:
+            line, column = document.position(tuple(error.absolute_path))
+            where = dotted(tuple(error.absolute_path)) or "(top)"
+            details.append(f"{CONFIG_FILE}:{line}:{column}: {where}: {error.message}")
+        raise ComplianceToolError(
+            f"{CONFIG_FILE} is not valid",
+            hint="see compliance_tool/config.schema.json",
+            details=details,
+        )
+    return document.data

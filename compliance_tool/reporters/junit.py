@@ -1,0 +1,73 @@
+"""JUnit XML, for CI systems that show test reports (GitLab, Jenkins, Azure DevOps, ...).
+
+One test suite per rule, named by the rule id; one test case per subject the rule
+applies to, passes included, so the report also shows what was checked. A failure
+carries the message, the problems with their lines, the fix and the file position; a
+waived failure is a skipped test case naming the waiver and its expiry.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import defaultdict
+
+from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
+
+from compliance_tool.engine import CheckResult, Result, Status
+
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot hold (they would make the file unreadable)."""
+    return _NOT_XML.sub("\ufffd", text)
+
+
+def _case(result: Result, name: str, remediation: str) -> TestCase:
+    case = TestCase(xml_text(name), xml_text(result.rule))
+    if result.status is Status.FAIL:
+        lines = [f"{result.kind.value} {result.subject}: {result.message}"]
+        lines += [f"line {d.line}: {d.field}: {d.message}" for d in result.details]
+        if remediation:
+            lines.append(f"fix: {remediation}")
+        lines.append(f"at {result.path}:{result.line}:{result.column}")
+        failure = Failure(xml_text(result.message), result.severity.label)
+        failure.text = xml_text("\n".join(lines))
+        case.result = [failure]
+    elif result.status is Status.WAIVED:
+        case.result = [
+            Skipped(xml_text(f"waived by {result.waiver} until {result.waiver_expires}"))
+        ]
+    return case
+
+
+def junit_document(result: CheckResult) -> JUnitXml:
+    by_rule: dict[str, list[Result]] = defaultdict(list)
+    for entry in result.results:
+        by_rule[entry.rule].append(entry)
+    document = JUnitXml("compliance-tool check")
+    for rule in sorted(result.rules, key=lambda r: r.id):
+        suite = TestSuite(xml_text(rule.id))
+        suite.add_property("title", xml_text(rule.title))
+        suite.add_property("severity", rule.severity.label)
+        suite.add_property("controls", xml_text(",".join(rule.controls)))
+        suite.add_property("as_of", result.as_of.isoformat())
+        cases: list[TestCase] = []
+        seen: set[str] = set()
+        for entry in sorted(by_rule.get(rule.id, ()), key=lambda r: (r.kind, r.subject, r.path)):
+            name = f"{entry.kind.value} {entry.subject}"
+            if name in seen:  # the same id in two files: tell them apart by path
+                name = f"{name} ({entry.path})"
+            seen.add(name)
+            cases.append(_case(entry, name, rule.remediation))
+        suite.add_testcases(cases)
+        document.add_testsuite(suite)
+    document.update_statistics()
+    return document
+
+
+def render_check(result: CheckResult) -> str:
+    buffer = io.BytesIO()
+    junit_document(result).write(buffer, pretty=True)
+    return buffer.getvalue().decode("utf-8")
