@@ -295,8 +295,8 @@ def changed_since(root: Path, no_cache: bool) -> int:
 # -- running and printing ---------------------------------------------------------------
 
 
-def run_benchmark(root: Path, runs: int) -> tuple[Measurement, list[Measurement]]:
-    """Every measurement on the repository at ``root``: the floor, then the others."""
+def run_benchmark(root: Path, runs: int) -> tuple[Measurement, list[Measurement], int]:
+    """Every measurement on ``root``: the floor, the others, and the cache size in bytes."""
     paths = governance_files(root)
     total = len(paths)
     cache = root / CACHE_DIR
@@ -358,8 +358,7 @@ def run_benchmark(root: Path, runs: int) -> tuple[Measurement, list[Measurement]
     step("CLI start-up")
     times, _ = _repeat(runs, cli_start_up)
     results.append(Measurement("CLI start-up (--version)", times, 0))
-    print(f"  parse cache on disk: {cache_bytes / 1e6:.1f} MB", file=sys.stderr)
-    return floor, results
+    return floor, results, cache_bytes
 
 
 def verdict(item: Measurement, floor: Measurement) -> str:
@@ -434,7 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"{os.cpu_count()} CPUs; {args.runs} run(s) per figure, median shown",
             flush=True,
         )
-        floor, results = run_benchmark(root, args.runs)
+        floor, results, cache_bytes = run_benchmark(root, args.runs)
     except BenchError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -444,13 +443,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(run_details(floor, results))
     print(
         f"\ntargets: cold <= {COLD_TARGET}x floor, warm <= {WARM_TARGET}x floor, "
-        f"changed-since < {CHANGED_TARGET_S:g} s (interpreter start-up included)"
+        f"changed-since < {CHANGED_TARGET_S:g} s (interpreter start-up included)\n"
+        f"parse cache on disk: {cache_bytes / 1e6:.1f} MB ({root / CACHE_DIR})"
     )
     if args.json is not None:
         payload = {
             "repository": str(root),
             "size": args.size,
             "files": len(paths),
+            "cache_bytes": cache_bytes,
             "floor": {**asdict(floor), "median": floor.median},
             "results": [{**asdict(r), "median": r.median} for r in results],
         }

@@ -181,7 +181,7 @@ def build_context(
     )
 
     production = [m for m in models if m.data.get("lifecycle") == Lifecycle.PRODUCTION.value]
-    metrics_rows = []
+    metrics_rows: list[dict[str, Any]] = []
     for model in production:
         metrics = (model.data.get("operations") or {}).get("metrics") or {}
         thresholds = (model.data.get("monitoring") or {}).get("thresholds") or {}
@@ -223,7 +223,7 @@ def build_context(
         "max_backlog": max((r["backlog"] or 0 for r in metrics_rows), default=0),
     }
 
-    waiver_rows = []
+    waiver_rows: list[dict[str, Any]] = []
     for waiver in inventory.records(Kind.WAIVER):
         data = waiver.data
         expires = parse_date(data.get("expires"))

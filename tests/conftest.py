@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import os
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from minirepo import write_minirepo
+from minirepo import Invoke, commit_all, git, write_minirepo
 
 from compliance_tool.cli import cli
 
@@ -41,21 +39,6 @@ def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFa
         monkeypatch.setenv(name, value)
 
 
-def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` and return its output; fail the test when git fails."""
-    done = subprocess.run(
-        ["git", *args], cwd=root, check=True, capture_output=True, text=True
-    )
-    return done.stdout
-
-
-def commit_all(root: Path, message: str) -> str:
-    """Stage everything in ``root`` and commit it; return the commit id."""
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--no-gpg-sign", "-m", message)
-    return git(root, "rev-parse", "HEAD").strip()
-
-
 @pytest.fixture
 def minirepo(tmp_path: Path) -> Path:
     """The minimal valid governance repository, written in a fresh folder."""
@@ -68,9 +51,6 @@ def gitrepo(minirepo: Path, git_env: None) -> Path:
     git(minirepo, "init", "-q")
     commit_all(minirepo, "minimal repository")
     return minirepo
-
-
-Invoke = Callable[..., Result]
 
 
 @pytest.fixture

@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import runpy
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
+
+from click.testing import Result
 
 FILES: dict[str, str] = {
     "policies/frameworks/fw.yaml": """\
@@ -236,3 +240,20 @@ def overlay(case_dir: Path, root: Path) -> list[str]:
     if maker.exists():
         runpy.run_path(str(maker))["make"](root)
     return written
+
+
+def git(root: Path, *args: str) -> str:
+    """Run git in ``root`` and return its output; fail the test when git fails."""
+    done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True)
+    return done.stdout
+
+
+def commit_all(root: Path, message: str) -> str:
+    """Stage everything in ``root`` and commit it; return the commit id."""
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "--no-gpg-sign", "-m", message)
+    return git(root, "rev-parse", "HEAD").strip()
+
+
+Invoke = Callable[..., Result]
+"""The ``run_cli`` fixture: ``run_cli(*args)`` runs compliance-tool in-process."""

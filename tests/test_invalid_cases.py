@@ -17,8 +17,7 @@ import re
 from pathlib import Path
 
 import pytest
-from conftest import Invoke
-from minirepo import overlay
+from minirepo import Invoke, overlay
 
 CASES = Path(__file__).resolve().parent / "cases" / "invalid"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())

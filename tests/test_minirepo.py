@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import Invoke
-from minirepo import FILES, GOVERNANCE_FILES
+from minirepo import FILES, GOVERNANCE_FILES, Invoke
 
 from compliance_tool.kinds import REFERENCES, Kind, walk
 from compliance_tool.loader import kind_of_path
