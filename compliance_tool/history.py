@@ -1,0 +1,223 @@
+"""The audit trail from git: who changed a record, when, whether the commit was signed,
+and what changed field by field; compliance at the end of each period (trend).
+
+One ``git log`` stream answers a record's history (a glob pathspec over the kind's folder
+follows the record when it moves, since the id is the file name); blobs are read through
+the persistent ``git cat-file --batch`` of GitPython and parsed once per blob id.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from compliance_tool.errors import GitError, InventoryError
+from compliance_tool.kinds import FOLDERS, Kind
+from compliance_tool.semantic_diff import FieldChange, field_changes
+from compliance_tool.sources import open_repo
+from compliance_tool.yamlio import parse_document
+
+if TYPE_CHECKING:
+    import git
+
+SIGNATURE_STATUS = {
+    "G": "good",
+    "U": "good (key of unknown trust)",
+    "X": "good (signature expired)",
+    "Y": "good (key expired)",
+    "R": "good (key revoked)",
+    "B": "bad",
+    "E": "unknown key",
+    "N": "unsigned",
+}
+EMPTY_BLOB = "0" * 40
+_SEP = "\x1f"
+_FORMAT = _SEP.join(["%x1e%H", "%an", "%ae", "%aI", "%G?", "%GS", "%s"])
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """One commit that changed a record."""
+
+    commit: str
+    author: str
+    email: str
+    date: str
+    signature: str
+    signer: str
+    summary: str
+    change: str
+    """added, removed, moved or modified."""
+    path: str
+    old_path: str | None
+    fields: tuple[FieldChange, ...]
+
+
+def git_config_args(root: Path, config: dict[str, Any]) -> list[str]:
+    """``-c`` options for git: the allowed-signers file for SSH commit signatures."""
+    signers = (config.get("history") or {}).get("allowed_signers")
+    if not signers:
+        return []
+    path = (root / str(signers)).resolve()
+    return ["-c", f"gpg.ssh.allowedSignersFile={path}"]
+
+
+class BlobReader:
+    """Parsed YAML of git blobs, each parsed once."""
+
+    def __init__(self, repo: git.Repo) -> None:
+        self.repo = repo
+        self._cache: dict[str, dict[str, Any] | None] = {}
+
+    def data(self, blob: str) -> dict[str, Any] | None:
+        if blob == EMPTY_BLOB:
+            return None
+        if blob not in self._cache:
+            raw = bytes(self.repo.git.get_object_data(blob)[3])
+            self._cache[blob] = parse_document(raw).data
+        return self._cache[blob]
+
+
+def resolve_record(spec: str) -> tuple[Kind, str]:
+    """``models/fraud-scoring`` (or ``inventory/models/fraud-scoring.yaml``) as kind and id."""
+    text = spec.strip("/").removesuffix(".yaml").removesuffix(".yml")
+    folder, _, record_id = text.rpartition("/")
+    for kind, path in FOLDERS.items():
+        if folder in (path, path.split("/", 1)[1]) and record_id:
+            return kind, record_id
+    names = ", ".join(p.split("/", 1)[1] for p in FOLDERS.values())
+    raise InventoryError(
+        f"'{spec}' does not name a record",
+        hint=f"write FOLDER/ID with FOLDER one of {names}, e.g. models/fraud-scoring",
+    )
+
+
+def record_history(
+    root: Path,
+    spec: str,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    config: dict[str, Any] | None = None,
+    ref: str = "HEAD",
+) -> tuple[Kind, str, list[Revision]]:
+    """Every commit reachable from ``ref`` that changed the record, newest first."""
+    import git
+
+    kind, record_id = resolve_record(spec)
+    repo = open_repo(root)
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    folder = f"{prefix}{FOLDERS[kind]}"
+    specs = [f":(glob){folder}/**/{record_id}{suffix}" for suffix in (".yaml", ".yml")]
+    args = [
+        *git_config_args(root, config or {}),
+        "log",
+        f"--format={_FORMAT}",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "-m",
+        "--first-parent",
+    ]
+    if since:
+        args.append(f"--since={since.isoformat()}T00:00:00")
+    if until:
+        args.append(f"--until={until.isoformat()}T23:59:59")
+    try:
+        output = repo.git.execute(["git", *args, ref, "--", *specs])
+    except git.GitCommandError as error:
+        raise GitError(
+            f"git log failed: {str(error.stderr).strip()}",
+            hint="check the revision and the repository",
+        ) from None
+    reader = BlobReader(repo)
+    revisions = []
+    for chunk in str(output).split("\x1e"):
+        if not chunk.strip():
+            continue
+        header, _, raw = chunk.partition("\n")
+        commit, author, email, date, status, signer, summary = header.split(_SEP, 6)
+        changes = []
+        for line in raw.splitlines():
+            if not line.startswith(":"):
+                continue
+            meta, path = line[1:].split("\t", 1)
+            _, _, old_blob, new_blob, state = meta.split(" ")
+            changes.append((state[0], path[len(prefix) :], old_blob, new_blob))
+        revisions.append(
+            _revision(reader, commit, author, email, date, status, signer, summary, changes)
+        )
+    return kind, record_id, revisions
+
+
+def _revision(
+    reader: BlobReader,
+    commit: str,
+    author: str,
+    email: str,
+    date: str,
+    status: str,
+    signer: str,
+    summary: str,
+    changes: list[tuple[str, str, str, str]],
+) -> Revision:
+    deleted = [c for c in changes if c[0] == "D"]
+    added = [c for c in changes if c[0] == "A"]
+    modified = [c for c in changes if c[0] not in "AD"]
+    old_path = None
+    if deleted and added:
+        change, path, old_path = "moved", added[0][1], deleted[0][1]
+        old, new = reader.data(deleted[0][2]), reader.data(added[0][3])
+    elif added:
+        change, path, old, new = "added", added[0][1], None, reader.data(added[0][3])
+    elif deleted:
+        change, path, old, new = "removed", deleted[0][1], reader.data(deleted[0][2]), None
+    else:
+        item = modified[0]
+        change, path, old, new = "modified", item[1], reader.data(item[2]), reader.data(item[3])
+    fields = tuple(field_changes(old, new)) if old is not None and new is not None else ()
+    return Revision(
+        commit,
+        author,
+        email,
+        date,
+        SIGNATURE_STATUS.get(status, status),
+        signer,
+        summary,
+        change,
+        path,
+        old_path,
+        fields,
+    )
+
+
+def commit_signatures(
+    root: Path, revision_range: str, config: dict[str, Any] | None = None
+) -> list[dict[str, str]]:
+    """Commits of ``revision_range`` (``A..B`` or one commit with ``-1``), newest first, with
+    author, date, subject and git's own verdict on their signature."""
+    repo = open_repo(root)
+    args = [*git_config_args(root, config or {}), "log", f"--format={_FORMAT}"]
+    if ".." not in revision_range:
+        args.append("-1")
+    output = str(repo.git.execute(["git", *args, revision_range]))
+    found = []
+    for chunk in output.split("\x1e"):
+        if not chunk.strip():
+            continue
+        commit, author, email, date, status, signer, summary = chunk.strip("\n").split(_SEP, 6)
+        found.append(
+            {
+                "commit": commit,
+                "author": author,
+                "email": email,
+                "date": date,
+                "signature": SIGNATURE_STATUS.get(status, status),
+                "signer": signer,
+                "summary": summary,
+            }
+        )
+    return found
