@@ -667,3 +667,297 @@ def _tree_of(root: Path, commit: str | None) -> str | None:
 def _report_history(ctx: click.Context, root: Path, ref: str | None, as_of: Any) -> Any:
     """Revisions since the previous report, once history is available."""
     return None
+
+
+# -- verify (signed reports) --------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("pdf", metavar="REPORT.pdf", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--trust",
+    "trust_roots",
+    multiple=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    metavar="CA.pem",
+    help="Trusted root certificate (PEM or DER), repeatable. Without it, trust is not checked.",
+)
+@click.option(
+    "--repo",
+    "repo_path",
+    type=click.Path(exists=True, file_okay=False, path_type=Path),
+    default=None,
+    help="Governance repository: check that the manifest's commit holds exactly its inputs.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def verify(
+    ctx: click.Context,
+    pdf: Path,
+    trust_roots: tuple[Path, ...],
+    repo_path: Path | None,
+    output_format: str,
+) -> None:
+    """Verify a signed report: signature, coverage, later changes, signer, trust, manifest.
+
+    With --repo, also check that the commit the manifest names holds exactly the input
+    files it lists. Exit 0 when every check holds, 1 when one fails, 2 when the file is
+    not a readable PDF.
+    """
+    import logging
+
+    from compliance_tool.verify import verify_report
+
+    if not ctx.obj.get("debug"):  # pyHanko logs every failed path search with a traceback
+        for name in ("pyhanko", "pyhanko_certvalidator"):
+            logging.getLogger(name).addHandler(logging.NullHandler())
+            logging.getLogger(name).propagate = False
+    if repo_path is None and ctx.obj.get("repo") is not None:  # compliance-tool --repo X verify
+        repo_path = ctx.obj["repo"]
+    result = verify_report(pdf, list(trust_roots), repo_path)
+    click.echo(result.to_json() if output_format == "json" else result.to_text(), nl=False)
+    failed = [c.name for c in result.checks if c.ok is False]
+    if failed:
+        say(f"{pdf}: {len(failed)} check(s) failed: {', '.join(failed)}", fg="red")
+        ctx.exit(EXIT_FINDINGS)
+    trusted = result.check("trusted")
+    if trusted is not None and trusted.ok is None:
+        say(
+            f"{pdf}: signature intact, but trust was not checked: pass --trust CA.pem",
+            fg="yellow",
+        )
+    else:
+        say(f"{pdf}: every check holds", fg="green")
+    ctx.exit(EXIT_OK)
+
+
+# -- audit trail --------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("base", metavar="BASE")
+@click.argument("head", metavar="[HEAD]", required=False)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+)
+@as_of_option
+@click.option("--no-rules", is_flag=True, help="Compare records only, not rule results.")
+@click.pass_context
+def diff(
+    ctx: click.Context, base: str, head: str | None, output_format: str, as_of: Any, no_rules: bool
+) -> None:
+    """Semantic diff of inventory, policies and rule results between BASE and HEAD.
+
+    HEAD defaults to the working tree. Both sides are evaluated at the same date.
+    """
+    from compliance_tool.pipeline import evaluate
+    from compliance_tool.reporters.diff_format import DIFF_FORMATS
+    from compliance_tool.semantic_diff import SemanticDiff, diff_inventories, diff_results
+
+    root = locate(ctx.obj["repo"])
+    base_inventory = open_inventory(Where(root, base))
+    head_inventory = open_inventory(Where(root, head))
+    changed = changed_between(root, base, head)
+    entities = diff_inventories(base_inventory, head_inventory, changed)
+    results: list[Any] = []
+    if not no_rules:
+        date = _as_of(as_of)
+        results = diff_results(
+            evaluate(base_inventory, date).check, evaluate(head_inventory, date).check
+        )
+    head_label = head or "working tree"
+    result = SemanticDiff(base, head_label, tuple(entities), tuple(results), not no_rules)
+    click.echo(DIFF_FORMATS[output_format](result), nl=False)
+
+
+def changed_between(root: Path, base: str, head: str | None) -> set[str]:
+    """Paths under inventory/ and policies/ that differ between two snapshots (git)."""
+    from compliance_tool.sources import open_repo, resolve_commit
+
+    repo = open_repo(root)
+    args = ["--name-only", "-z", "--no-renames", resolve_commit(repo, base)]
+    if head is not None:
+        args.append(resolve_commit(repo, head))
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    prefix = "" if prefix == "." else prefix + "/"
+    names = repo.git.diff(*args, "--", f"{prefix}inventory", f"{prefix}policies").split("\0")
+    found = {name[len(prefix) :] for name in names if name}
+    if head is None:
+        untracked = repo.git.ls_files(
+            "--others", "--exclude-standard", "-z", "--", f"{prefix}inventory", f"{prefix}policies"
+        )
+        found.update(p[len(prefix) :] for p in untracked.split("\0") if p)
+    return found
+
+
+@cli.command()
+@click.argument("record", metavar="FOLDER/ID")
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only commits on or after this date.",
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only commits on or before this date.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def history(ctx: click.Context, record: str, since: Any, until: Any, output_format: str) -> None:
+    """Every commit that changed a record (e.g. models/fraud-scoring), newest first, with
+    author, date, signature status and the field-level change; follows moves."""
+    import json
+
+    from compliance_tool.config import load_config
+    from compliance_tool.history import record_history
+    from compliance_tool.reporters.diff_format import show
+
+    root = locate(ctx.obj["repo"])
+    kind, record_id, revisions = record_history(
+        root,
+        record,
+        since.date() if since else None,
+        until.date() if until else None,
+        load_config(root),
+    )
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "kind": kind.value,
+                    "id": record_id,
+                    "revisions": [
+                        {
+                            "commit": r.commit,
+                            "author": r.author,
+                            "email": r.email,
+                            "date": r.date,
+                            "signature": r.signature,
+                            "signer": r.signer or None,
+                            "summary": r.summary,
+                            "change": r.change,
+                            "path": r.path,
+                            "old_path": r.old_path,
+                            "fields": [
+                                {"path": f.path, "old": f.old, "new": f.new} for f in r.fields
+                            ],
+                        }
+                        for r in revisions
+                    ],
+                },
+                indent=2,
+                sort_keys=True,
+                ensure_ascii=False,
+            )
+        )
+        return
+    if not revisions:
+        say(f"no commit changed {kind.value.lower()} {record_id}")
+        return
+    click.echo(
+        f"History of {kind.value.lower()} {record_id}, newest first ({len(revisions)} commits)"
+    )
+    for r in revisions:
+        signed = f"signature {r.signature}" + (f" by {r.signer}" if r.signer else "")
+        click.echo(f"\n{r.commit[:12]}  {r.date}  {r.author} <{r.email}>  {signed}")
+        click.echo(f"    {r.summary}")
+        if r.change == "moved":
+            click.echo(f"    moved {r.old_path} -> {r.path}")
+        elif r.change != "modified":
+            click.echo(f"    {r.change} {r.path}")
+        for f in r.fields:
+            click.echo(f"    {f.path}: {show(f.old)} -> {show(f.new)}")
+
+
+@cli.command()
+@click.option(
+    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="First period end."
+)
+@click.option(
+    "--until",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Last period end (default: today).",
+)
+@click.option(
+    "--every",
+    default="P1M",
+    show_default=True,
+    help="Period as an ISO 8601 duration: P1M (calendar month), P7D, P14D...",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
+@click.pass_context
+def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format: str) -> None:
+    """Compliance at the last commit of each period: share of controls passing, findings by
+    severity, production models."""
+    import json
+
+    from compliance_tool.pipeline import today
+    from compliance_tool.trend import compute_trend
+
+    root = locate(ctx.obj["repo"])
+    try:
+        points = compute_trend(root, since.date(), until.date() if until else today(), every)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--every") from None
+    if output_format == "json":
+        click.echo(
+            json.dumps(
+                {
+                    "version": 1,
+                    "every": every,
+                    "points": [
+                        {
+                            "end": p.end.isoformat(),
+                            "commit": p.commit,
+                            "share_passing": round(p.share_passing, 4),
+                            "failing": p.failing,
+                            "waived": p.waived,
+                            "production_models": p.production_models,
+                        }
+                        for p in points
+                    ],
+                },
+                indent=2,
+                sort_keys=True,
+            )
+        )
+        return
+    click.echo(
+        f"{'period end':<11} {'commit':<12} {'controls':>8} {'crit':>5} {'high':>5} "
+        f"{'med':>5} {'low':>5} {'info':>5} {'waived':>6} {'prod':>5}"
+    )
+    for p in points:
+        f = p.failing
+        click.echo(
+            f"{p.end.isoformat():<11} {p.commit[:12]:<12} {p.share_passing:>8.0%} "
+            f"{f['critical']:>5} {f['high']:>5} {f['medium']:>5} {f['low']:>5} "
+            f"{f['info']:>5} {p.waived:>6} {p.production_models:>5}"
+        )
