@@ -606,13 +606,14 @@ def report(
         **input_digests(inventory.source),
         "findings_sha256": sha256_hex(findings),
     }
+    folder = root / str(report_config.get("output_dir", "reports"))
     context = build_context(
         inventory,
         evaluation.check,
         coverage_result,
         settings,
         manifest,
-        _report_history(ctx, root, ref, moment_date),
+        _report_history(root, commit, moment_date, config, folder),
     )
     moment = dt.datetime(moment_date.year, moment_date.month, moment_date.day, tzinfo=dt.UTC)
     pdf = render_pdf(
@@ -625,7 +626,6 @@ def report(
         from compliance_tool.signing import sign_pdf
 
         pdf = sign_pdf(pdf, loaded, signing_config, dt.datetime.now(dt.UTC))
-    folder = root / str(report_config.get("output_dir", "reports"))
     target = output or folder / f"compliance-report-{moment_date}-{(commit or 'worktree')[:12]}.pdf"
     manifest_target = target.with_name(target.stem + ".manifest.json")
     write_output(manifest_target, manifest_bytes(manifest))
@@ -664,9 +664,15 @@ def _tree_of(root: Path, commit: str | None) -> str | None:
     return str(open_repo(root).git.rev_parse(f"{commit}^{{tree}}"))
 
 
-def _report_history(ctx: click.Context, root: Path, ref: str | None, as_of: Any) -> Any:
-    """Revisions since the previous report, once history is available."""
-    return None
+def _report_history(
+    root: Path, commit: str | None, as_of: Any, config: dict[str, Any], reports: Path
+) -> Any:
+    """Revisions since the previous report, their signatures and the recent trend."""
+    if commit is None:
+        return None
+    from compliance_tool.history import report_history
+
+    return report_history(root, commit, as_of, config, reports)
 
 
 # -- verify (signed reports) --------------------------------------------------------------

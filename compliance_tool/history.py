@@ -195,14 +195,19 @@ def _revision(
 
 
 def commit_signatures(
-    root: Path, revision_range: str, config: dict[str, Any] | None = None
+    root: Path,
+    revision_range: str,
+    config: dict[str, Any] | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, str]]:
     """Commits of ``revision_range`` (``A..B`` or one commit with ``-1``), newest first, with
     author, date, subject and git's own verdict on their signature."""
     repo = open_repo(root)
     args = [*git_config_args(root, config or {}), "log", f"--format={_FORMAT}"]
     if ".." not in revision_range:
-        args.append("-1")
+        args.append(f"-{limit or 1}")
+    elif limit:
+        args.append(f"-{limit}")
     output = str(repo.git.execute(["git", *args, revision_range]))
     found = []
     for chunk in output.split("\x1e"):
@@ -221,3 +226,57 @@ def commit_signatures(
             }
         )
     return found
+
+
+def previous_report_commit(reports: Path, commit: str, as_of: dt.date) -> str | None:
+    """The commit of the latest earlier report whose manifest lies in ``reports``."""
+    import json
+
+    best: tuple[str, str] | None = None
+    for manifest in sorted(reports.glob("*.manifest.json")):
+        try:
+            data = json.loads(manifest.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        other, date = data.get("commit"), str(data.get("as_of", ""))
+        if not other or other == commit or date > as_of.isoformat():
+            continue
+        if best is None or date > best[0]:
+            best = (date, other)
+    return best[1] if best else None
+
+
+def report_history(
+    root: Path,
+    commit: str,
+    as_of: dt.date,
+    config: dict[str, Any],
+    reports: Path,
+    trend_months: int = 6,
+) -> dict[str, Any]:
+    """What the report says about history: revisions since the previous report (or the
+    latest ones), their signatures, and compliance at the end of recent months."""
+    from compliance_tool.trend import compute_trend
+
+    previous = previous_report_commit(reports, commit, as_of)
+    repo = open_repo(root)
+    if previous is not None:
+        try:
+            repo.git.merge_base("--is-ancestor", previous, commit)
+        except Exception:  # not an ancestor (or unknown): fall back to recent commits
+            previous = None
+    revision_range = f"{previous}..{commit}" if previous else commit
+    revisions = commit_signatures(root, revision_range, config, limit=None if previous else 20)
+    reported = commit_signatures(root, commit, config)[0]
+    signed = sum(r["signature"].startswith("good") for r in revisions)
+    scope = "since the previous report" if previous else f"in the last {len(revisions)} commits"
+    start = as_of - dt.timedelta(days=30 * trend_months)
+    points = compute_trend(root, start, as_of, "P1M", ref=commit)
+    return {
+        "previous": previous,
+        "revisions": [{**r, "date": r["date"][:10]} for r in revisions],
+        "reported_signature": reported["signature"],
+        "signed_summary": f"reported commit {commit[:12]}: {reported['signature']}; "
+        f"{signed} of {len(revisions)} commits {scope} carry a good signature",
+        "points": points,
+    }

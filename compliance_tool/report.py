@@ -396,6 +396,32 @@ def build_context(
         "as_of": css_string(f"As of {check.as_of.isoformat()}"),
         "commit": css_string(f"Commit {(check.commit or 'working tree')[:12]}"),
     }
+    if history is not None:
+        points = history.get("points") or []
+        history = {
+            **history,
+            "trend_chart": _svg_data(
+                charts.line_chart(
+                    "Share of controls passing and unwaived high/critical findings, month by month",
+                    [p.end.isoformat() for p in points],
+                    {"controls passing": [p.share_passing for p in points]},
+                    percent=True,
+                )
+            )
+            if len(points) >= 2
+            else None,
+            "trend": [
+                {
+                    "end": p.end.isoformat(),
+                    "commit": p.commit[:12],
+                    "share": f"{p.share_passing:.0%}",
+                    "high": p.failing.get("high", 0) + p.failing.get("critical", 0),
+                    "medium": p.failing.get("medium", 0),
+                    "production": p.production_models,
+                }
+                for p in points
+            ],
+        }
     return {
         "header": header,
         "organisation": settings.organisation,
