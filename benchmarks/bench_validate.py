@@ -381,7 +381,7 @@ def table(floor: Measurement, results: Sequence[Measurement]) -> str:
                 item.label,
                 f"{item.files:,}" if item.files else "-",
                 f"{item.median:.3f}",
-                f"{item.files_per_second:,.0f}" if item.files else "-",
+                f"{item.files_per_second:,.0f}" if item.files > 1 else "-",
                 f"{ratio:.2f}" if item.files > 1 or item is floor else "-",
                 item.target,
                 verdict(item, floor),

@@ -26,7 +26,14 @@ from compliance_tool.errors import (
     InventoryError,
 )
 from compliance_tool.scaffold import SCAFFOLD_KINDS as SCAFFOLD_KINDS_CLI
-from compliance_tool.session import Where, changed_paths, locate, open_inventory
+from compliance_tool.session import (
+    Where,
+    changed_paths,
+    default_jobs,
+    locate,
+    open_inventory,
+    rule_cache,
+)
 from compliance_tool.writing import write_output
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -250,12 +257,18 @@ def _parse_formats(specs: tuple[str, ...], choices: list[str]) -> list[tuple[str
     return parsed
 
 
+STDERR = "-stderr-"
+"""A format target meaning the error stream (GitHub annotations beside text on stdout)."""
+
+
 def _emit(outputs: list[tuple[str, Path | None]], render: Callable[[str], str]) -> None:
     """Render every requested format; files are written atomically, one may go to stdout."""
     for name, target in outputs:
         text = render(name)
         if target is None:
             click.echo(text, nl=False)
+        elif str(target) == STDERR:
+            click.echo(text, nl=False, err=True)
         else:
             write_output(target, text.encode("utf-8"))
             say(f"wrote {name} to {target}")
@@ -280,7 +293,13 @@ def _emit(outputs: list[tuple[str, Path | None]], render: Callable[[str], str]) 
     help="Exit 1 when an unwaived failure at or above this severity exists.",
 )
 @click.option("--timings", is_flag=True, help="Print the time spent in each rule to stderr.")
-@click.option("--no-cache", is_flag=True, help="Ignore the parse cache.")
+@click.option("--no-cache", is_flag=True, help="Ignore the parse and rule-result caches.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes for large inventories (default: the cores, at most 4).",
+)
 @click.pass_context
 def check(
     ctx: click.Context,
@@ -290,6 +309,7 @@ def check(
     fail_on: str,
     timings: bool,
     no_cache: bool,
+    jobs: int | None,
 ) -> None:
     """Evaluate every rule on the inventory and report failures and waivers.
 
@@ -302,10 +322,11 @@ def check(
 
     choices = list(CHECK_REPORTERS)
     if not formats and os.environ.get("GITHUB_ACTIONS") == "true" and "github" in choices:
-        formats = ("text", "github=/dev/stderr")
+        formats = ("text", f"github={STDERR}")
     outputs = _parse_formats(formats, choices)
-    inventory = open_inventory(_where(ctx, ref, not no_cache))
-    evaluation = evaluate(inventory, _as_of(as_of))
+    where = _where(ctx, ref, not no_cache)
+    inventory = open_inventory(where)
+    evaluation = evaluate(inventory, _as_of(as_of), rule_cache(where), jobs or default_jobs())
     result = evaluation.check
     _emit(outputs, lambda name: CHECK_REPORTERS[name](result))
     if timings:
@@ -349,7 +370,15 @@ def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str
 
 def _scenario_outcomes(ctx: click.Context, ref: str | None, as_of: Any) -> list[Any]:
     """Scenario results as control evidence, when the repository has features."""
-    return []
+    from compliance_tool.scenarios import NoFeaturesError, run_scenarios
+
+    root = locate(ctx.obj["repo"])
+    if not (root / "features").is_dir():
+        return []
+    try:
+        return run_scenarios(root, ref, _as_of(as_of))
+    except NoFeaturesError:  # the folder exists but holds no scenario (at that commit)
+        return []
 
 
 @cli.group()
@@ -625,7 +654,10 @@ def report(
     if loaded is not None and signing_config is not None:
         from compliance_tool.signing import sign_pdf
 
-        pdf = sign_pdf(pdf, loaded, signing_config, dt.datetime.now(dt.UTC))
+        notices: list[str] = []
+        pdf = sign_pdf(pdf, loaded, signing_config, dt.datetime.now(dt.UTC), notices=notices)
+        for notice in notices:
+            say(notice, fg="yellow")
     target = output or folder / f"compliance-report-{moment_date}-{(commit or 'worktree')[:12]}.pdf"
     manifest_target = target.with_name(target.stem + ".manifest.json")
     write_output(manifest_target, manifest_bytes(manifest))
@@ -967,3 +999,68 @@ def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format:
             f"{f['critical']:>5} {f['high']:>5} {f['medium']:>5} {f['low']:>5} "
             f"{f['info']:>5} {p.waived:>6} {p.production_models:>5}"
         )
+
+
+# -- scenarios ---------------------------------------------------------------------------
+# Governance scenarios in Gherkin (features/*.feature), run with pytest-bdd.
+
+
+@cli.command("scenarios")
+@click.argument("features", nargs=-1, metavar="[FEATURE...]")
+@ref_option
+@as_of_option
+@click.option(
+    "--cucumber-json",
+    "cucumber_json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results as Cucumber JSON to this file.",
+)
+@click.option(
+    "--junit",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Also write the results as JUnit XML to this file.",
+)
+@click.pass_context
+def scenarios_command(
+    ctx: click.Context,
+    features: tuple[str, ...],
+    ref: str | None,
+    as_of: Any,
+    cucumber_json: Path | None,
+    junit: Path | None,
+) -> None:
+    """Run the governance scenarios (features/*.feature, or FEATURE files and folders).
+
+    Prints each scenario with its tags and, for a failure, the step and every record that
+    broke it. With --ref, the inventory and the feature files are read from that commit
+    (FEATURE paths are then repository paths). 'compliance-tool scenarios steps' prints
+    the catalogue of steps that scenarios can use. Exit 0 when every scenario passes, 1
+    when one fails, 2 on bad input (no feature files, an unknown --ref, invalid Gherkin).
+    """
+    if features == ("steps",):
+        from compliance_tool.steps import catalogue_text
+
+        click.echo(catalogue_text(), nl=False)
+        ctx.exit(EXIT_OK)
+    from compliance_tool.scenarios import format_summary, junit_xml, run_features
+
+    root = locate(ctx.obj["repo"])
+    run = run_features(root, ref, _as_of(as_of), features, cucumber_json=cucumber_json is not None)
+    click.echo(format_summary(run), nl=False)
+    for warning in run.warnings:
+        say(f"warning: {warning}", fg="yellow")
+    if cucumber_json is not None:
+        write_output(cucumber_json, run.cucumber_json or b"[]")
+        say(f"wrote Cucumber JSON to {cucumber_json}")
+    if junit is not None:
+        write_output(junit, junit_xml(run).encode("utf-8"))
+        say(f"wrote JUnit XML to {junit}")
+    failed, total = len(run.failed), len(run.results)
+    say(
+        f"{total} scenario{'' if total == 1 else 's'}: {total - failed} passed, {failed} failed "
+        f"({run.source_label}, as of {run.as_of})",
+        fg="red" if failed else "green",
+    )
+    ctx.exit(EXIT_FINDINGS if failed else EXIT_OK)

@@ -12,18 +12,25 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+import hashlib
+import marshal
+import os
+import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 import cerberus
 from cerberus.errors import BasicErrorHandler, ValidationError
 
+from compliance_tool import __version__
 from compliance_tool.custom_rules import GovernanceValidator
 from compliance_tool.errors import PolicyError
 from compliance_tool.facts import Facts
-from compliance_tool.kinds import Kind, Severity
+from compliance_tool.fastpath import compile_selector, repo_file_paths
+from compliance_tool.kinds import Kind, Severity, walk
 from compliance_tool.loader import Inventory, Record
 from compliance_tool.problems import Problem
 
@@ -273,60 +280,213 @@ def _details(record: Record, validator: GovernanceValidator) -> tuple[Detail, ..
     return tuple(dict.fromkeys(found))
 
 
+Packed = tuple[str, int, int, tuple[tuple[str, str, int, int], ...]] | None
+"""One rule on one record, compactly: None when 'when' did not select the record, else
+(status, line, column, details) — what the cache stores and workers send back."""
+
+PARALLEL_MIN_EVALUATIONS = 20_000
+"""Below this many (rule, record) evaluations a second process costs more than it saves."""
+
+_FORKED: Engine | None = None
+
+
+def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[Packed, float]]:
+    """Worker side of parallel evaluation (the engine arrives with the fork)."""
+    engine = _FORKED
+    assert engine is not None
+    out = []
+    for index, path in chunk:
+        started = time.perf_counter()
+        record = engine.inventory.load(path).record
+        assert record is not None
+        out.append((engine.evaluate(engine.rules[index], record), time.perf_counter() - started))
+    return out
+
+
+class RuleCache:
+    """Rule results by (rule, record content) for one evaluation context, kept on disk.
+
+    The context digest covers the tool version, the evaluation date, the rule files and
+    every record that rules look across (people, rotations, datasets, controls); a
+    result's key adds the record's blob id and the existence of the repository files its
+    rule checks. Anything that could change a result changes its key.
+    """
+
+    FORMAT = 1
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.context = ""
+        self.entries: dict[str, Packed] = {}
+        self.dirty = False
+        self._stored: tuple[str, dict[str, Packed]] | None = None
+        if path is not None and path.is_file():
+            try:
+                with open(path, "rb") as handle:
+                    version, context, entries = marshal.load(handle)
+                if version == self.FORMAT and isinstance(entries, dict):
+                    self._stored = (context, entries)
+            except (OSError, EOFError, ValueError, TypeError):
+                self._stored = None
+
+    def open(self, context: str) -> None:
+        self.context = context
+        if self._stored is not None and self._stored[0] == context:
+            self.entries = self._stored[1]
+
+    def save(self) -> None:
+        if self.path is None or not self.dirty:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".rules-")
+            with os.fdopen(handle, "wb") as out:
+                marshal.dump((self.FORMAT, self.context, self.entries), out)
+            os.replace(temp, self.path)
+        except OSError:
+            pass
+
+
 class Engine:
     """Evaluates compiled rules on an inventory at one evaluation date."""
 
-    def __init__(self, inventory: Inventory, as_of: dt.date, only: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        inventory: Inventory,
+        as_of: dt.date,
+        only: list[str] | None = None,
+        cache: RuleCache | None = None,
+        jobs: int = 1,
+    ) -> None:
         self.inventory = inventory
         self.facts = Facts(inventory, as_of)
         self.rules = compile_rules(inventory, self.facts, only)
+        self.cache = cache
+        self.jobs = jobs
+        self._selectors = {r.id: compile_selector(r.source.get("when")) for r in self.rules}
+        self._file_paths = [repo_file_paths(r.source.get("require")) for r in self.rules]
 
-    def _evaluate(self, rule: CompiledRule, record: Record) -> Result | None:
+    def evaluate(self, rule: CompiledRule, record: Record) -> Packed:
+        """One rule on one record: None when not selected, else status and details."""
         data = record.data
-        if rule.when is not None and not rule.when.validate(data, normalize=False):
-            return None
+        if rule.when is not None:
+            selector = self._selectors[rule.id]
+            selected = selector(data) if selector else rule.when.validate(data, normalize=False)
+            if not selected:
+                return None
         if rule.require.validate(data, normalize=False):
             line, column = record.position()
-            return Result(
-                rule.id,
-                rule.severity,
-                Status.PASS,
-                record.kind,
-                record.id,
-                record.path,
-                line,
-                column,
-                rule.message,
-            )
+            return (Status.PASS.value, line, column, ())
         details = _details(record, rule.require)
         line, column = (details[0].line, details[0].column) if details else record.position()
+        return (
+            Status.FAIL.value,
+            line,
+            column,
+            tuple((d.field, d.message, d.line, d.column) for d in details),
+        )
+
+    def _result(self, rule: CompiledRule, record: Record, packed: Packed) -> Result | None:
+        if packed is None:
+            return None
+        status, line, column, details = packed
         return Result(
             rule.id,
             rule.severity,
-            Status.FAIL,
+            Status(status),
             record.kind,
             record.id,
             record.path,
             line,
             column,
             rule.message,
-            details,
+            tuple(Detail(*d) for d in details),
         )
 
+    def _context(self) -> str:
+        digest = hashlib.sha256(f"{__version__}\0{self.facts.as_of}\0".encode())
+        for kind in (Kind.RULE, Kind.PERSON, Kind.ROTATION, Kind.DATASET, Kind.CONTROL):
+            for record_id in sorted(self.inventory.ids[kind]):
+                for path in self.inventory.ids[kind][record_id]:
+                    digest.update(f"{path}\0{self.inventory.load(path).blob}\n".encode())
+        return digest.hexdigest()
+
+    def _key(self, index: int, record: Record) -> str:
+        files = [
+            f"{value}={self.inventory.source.file_problem(str(value)) or ''}"
+            for pattern in self._file_paths[index]
+            for _, value in walk(record.data, pattern)
+        ]
+        return f"{self.rules[index].id}\0{record.blob}\0{'|'.join(files)}"
+
     def run(self, commit: str | None = None) -> CheckResult:
-        """Every rule on every record it applies to, then waivers."""
-        timings: dict[str, float] = {}
+        """Every rule on every record it applies to (cached, in parallel where it pays),
+        then the rules on waivers, then waivers applied."""
+        global _FORKED
+        timings: dict[str, float] = {r.id: 0.0 for r in self.rules}
+        plain = [i for i, r in enumerate(self.rules) if r.applies_to is not Kind.WAIVER]
+        cache = self.cache
+        if cache is not None:
+            cache.open(self._context())
+        outcome: dict[tuple[int, str], Packed] = {}
+        work: list[tuple[int, str]] = []
+        keys: dict[tuple[int, str], str] = {}
+        records = {
+            kind: self.inventory.records(kind) for kind in {r.applies_to for r in self.rules}
+        }
+        for index in plain:
+            for record in records[self.rules[index].applies_to]:
+                if cache is not None:
+                    key = keys[(index, record.path)] = self._key(index, record)
+                    if key in cache.entries:
+                        outcome[(index, record.path)] = cache.entries[key]
+                        continue
+                work.append((index, record.path))
+        if self.jobs > 1 and len(work) >= PARALLEL_MIN_EVALUATIONS and _can_fork():
+            self.facts.prepare()
+            _FORKED = self
+            try:
+                import multiprocessing
+
+                chunks = [work[i :: self.jobs] for i in range(self.jobs)]
+                with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
+                    for chunk, packed in zip(
+                        chunks, pool.map(_evaluate_chunk, chunks), strict=True
+                    ):
+                        for item, (value, seconds) in zip(chunk, packed, strict=True):
+                            outcome[item] = value
+                            timings[self.rules[item[0]].id] += seconds
+            finally:
+                _FORKED = None
+        else:
+            for index, path in work:
+                started = time.perf_counter()
+                loaded = self.inventory.load(path).record
+                assert loaded is not None
+                outcome[(index, path)] = self.evaluate(self.rules[index], loaded)
+                timings[self.rules[index].id] += time.perf_counter() - started
+        if cache is not None:
+            for item in work:
+                cache.entries[keys[item]] = outcome[item]
+            cache.dirty = cache.dirty or bool(work)
+            cache.save()
         results: list[Result] = []
-        ordered = sorted(self.rules, key=lambda r: (r.applies_to is Kind.WAIVER, r.id))
-        for rule in ordered:
-            if rule.applies_to is Kind.WAIVER and self.facts.failing is None:
-                self.facts.failing = {r.key for r in results if r.status is Status.FAIL}
-            started = time.perf_counter()
-            for record in self.inventory.records(rule.applies_to):
-                result = self._evaluate(rule, record)
+        for index in plain:
+            rule = self.rules[index]
+            for record in records[rule.applies_to]:
+                result = self._result(rule, record, outcome[(index, record.path)])
                 if result is not None:
                     results.append(result)
-            timings[rule.id] = time.perf_counter() - started
+        self.facts.failing = {r.key for r in results if r.status is Status.FAIL}
+        for rule in self.rules:
+            if rule.applies_to is not Kind.WAIVER:
+                continue
+            started = time.perf_counter()
+            for waiver in records[Kind.WAIVER]:
+                result = self._result(rule, waiver, self.evaluate(rule, waiver))
+                if result is not None:
+                    results.append(result)
+            timings[rule.id] += time.perf_counter() - started
         results = apply_waivers(results, self.inventory)
         results.sort(key=lambda r: (r.path, r.line, r.rule, r.subject))
         return CheckResult(
@@ -337,6 +497,12 @@ class Engine:
             tuple(results),
             timings,
         )
+
+
+def _can_fork() -> bool:
+    import multiprocessing
+
+    return "fork" in multiprocessing.get_all_start_methods()
 
 
 def apply_waivers(results: list[Result], inventory: Inventory) -> list[Result]:
@@ -361,7 +527,7 @@ def apply_waivers(results: list[Result], inventory: Inventory) -> list[Result]:
                 result,
                 status=Status.WAIVED,
                 waiver=match.id,
-                waiver_expires=str(match.data.get("expires")),
+                waiver_expires=str(match.data.get("expires", "")) or None,
             )
         waived.append(result)
     return waived

@@ -84,6 +84,13 @@ class Facts:
     failing: set[tuple[str, str, str]] | None = None
     """(rule, kind, subject) of every failure, known once non-waiver rules have run."""
 
+    def prepare(self) -> None:
+        """Compute every fact now (before worker processes fork and share them)."""
+        _ = self.people, self.rotations, self.rotations_of_person, self.models
+        for dataset_id in self.datasets:
+            self.personal_data(dataset_id)
+        _ = self.models_of_dataset
+
     @cached_property
     def people(self) -> dict[str, PersonFacts]:
         found = {}

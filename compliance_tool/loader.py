@@ -13,8 +13,8 @@ from __future__ import annotations
 import marshal
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -75,10 +75,15 @@ class LoadedFile:
     blob: str
     record: Record | None
     problems: tuple[Problem, ...]
+    placeholders: bool = False
+    """The file holds the text TODO somewhere (a scaffold not yet filled in)."""
 
 
 def _file_problem(path: str, line: int, column: int, message: str, hint: str, code: str) -> Problem:
     return Problem(path, line, column, "file", "", message, hint, code)
+
+
+PLACEHOLDER_BYTES = b"TODO"
 
 
 class ParseCache:
@@ -89,7 +94,7 @@ class ParseCache:
     another digest.
     """
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self, path: Path | None, schema_digest: str) -> None:
         self.path = path
@@ -130,21 +135,24 @@ class ParseCache:
             pass
 
 
-def _pack(document: Document, kind: str, issues: list[SchemaIssue]) -> tuple[Any, ...]:
+def _pack(document: Document, kind: str, issues: list[SchemaIssue], todo: bool) -> tuple[Any, ...]:
+    """What the cache keeps of a file: data and problems, not positions (a file whose
+    positions are needed is parsed again, which is rare and cheap)."""
     return (
         document.data,
-        document.values,
-        document.keys,
         tuple((i.line, i.column, i.message, i.hint, i.code, i.path) for i in document.issues),
         kind,
         tuple((i.path, i.message, i.hint, i.at_key) for i in issues),
+        todo,
     )
 
 
-def _unpack(packed: tuple[Any, ...]) -> tuple[Document, str, list[SchemaIssue]]:
-    data, values, keys, issues, kind, schema_issues = packed
-    document = Document(data, values, keys, tuple(YamlIssue(*i) for i in issues))
-    return document, kind, [SchemaIssue(*i) for i in schema_issues]
+def _unpack(
+    packed: tuple[Any, ...], reload: Callable[[], Document]
+) -> tuple[Document, str, list[SchemaIssue], bool]:
+    data, issues, kind, schema_issues, todo = packed
+    document = Document(data, None, None, tuple(YamlIssue(*i) for i in issues), reload)
+    return document, kind, [SchemaIssue(*i) for i in schema_issues], todo
 
 
 class Inventory:
@@ -243,13 +251,15 @@ class Inventory:
         blob = self.source.blob(entry, raw)
         packed = self.cache.get(blob) if self.cache is not None else None
         if packed is not None:
-            document, declared, schema_issues = _unpack(packed)
+            document, declared, schema_issues, todo = _unpack(packed, lambda: parse_document(raw))
         else:
             document = parse_document(raw)
             declared, schema_issues = self._schema_check(document)
+            todo = PLACEHOLDER_BYTES in raw
             if self.cache is not None:
-                self.cache.put(blob, _pack(document, declared, schema_issues))
-        return self._assemble(path, blob, document, declared, schema_issues)
+                self.cache.put(blob, _pack(document, declared, schema_issues, todo))
+        loaded = self._assemble(path, blob, document, declared, schema_issues)
+        return replace(loaded, placeholders=todo) if todo else loaded
 
     def _schema_check(self, document: Document) -> tuple[str, list[SchemaIssue]]:
         data = document.data

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from compliance_tool.engine import CheckResult, Engine
+from compliance_tool.engine import CheckResult, Engine, RuleCache
 from compliance_tool.errors import InventoryError
 from compliance_tool.loader import Inventory
 from compliance_tool.validate import ValidationResult, validate
@@ -26,7 +26,9 @@ def today() -> dt.date:
     return dt.datetime.now(dt.UTC).date()
 
 
-def evaluate(inventory: Inventory, as_of: dt.date) -> Evaluation:
+def evaluate(
+    inventory: Inventory, as_of: dt.date, cache: RuleCache | None = None, jobs: int = 1
+) -> Evaluation:
     """Validate, then run every rule. Invalid files stop the run (exit 2), except a
     waiver naming an unknown rule or subject, which the waiver rules report as a finding."""
     validation = validate(inventory)
@@ -42,5 +44,5 @@ def evaluate(inventory: Inventory, as_of: dt.date) -> Evaluation:
             hint="run 'compliance-tool validate' and fix them first",
             details=[p.format() for p in blocking],
         )
-    check = Engine(inventory, as_of).run(inventory.source.commit)
+    check = Engine(inventory, as_of, cache=cache, jobs=jobs).run(inventory.source.commit)
     return Evaluation(inventory, validation, check)

@@ -33,7 +33,6 @@ DEFAULT_PASSPHRASE_ENV = "COMPLIANCE_TOOL_KEY_PASSPHRASE"
 DEFAULT_MEANING = "Compliance report of the AI portfolio"
 
 CONFIG_FILE = "compliance-tool.yaml"
-CONFIG_KEYS = ("key", "cert", "chain", "passphrase_file", "meaning", "location", "tsa_url")
 
 DEV_KEY_DIR = ".compliance-keys"
 DEV_KEY_FILE = "development-key.pem"
@@ -53,6 +52,8 @@ this area of its last page free (e.g. ``@page :last { margin-bottom: 130pt }``).
 
 STAMP_TEXT = "Digitally signed by %(signer)s\nTime: %(ts)s\nMeaning: %(meaning)s"
 STAMP_FONT_SIZE = 9
+STAMP_LEADING = 12
+STAMP_TIME_FORMAT = "%Y-%m-%d %H:%M:%S UTC"
 DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 
 
@@ -98,34 +99,16 @@ class LoadedSigner:
 
 
 def _read_config_file(root: Path) -> dict[str, Any]:
-    import yaml
+    """The ``signing:`` section of compliance-tool.yaml as SigningConfig values.
 
-    path = root / CONFIG_FILE
-    if not path.is_file():
-        return {}
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise SigningError(f"cannot read: {exc}", where=str(path)) from None
-    section = data.get("signing") if isinstance(data, dict) else None
-    if section is None:
-        return {}
+    The file is read (and checked against its schema, which has no place for a
+    passphrase) by :func:`compliance_tool.config.load_config`.
+    """
+    from compliance_tool.config import load_config
+
+    section = load_config(root).get("signing")
     if not isinstance(section, dict):
-        raise SigningError("'signing' must be a mapping", where=str(path))
-    if "passphrase" in section:
-        raise SigningError(
-            "signing.passphrase is not allowed: a passphrase never goes into a file in the "
-            "repository",
-            where=str(path),
-            hint=f"set {DEFAULT_PASSPHRASE_ENV} or signing.passphrase_file",
-        )
-    unknown = sorted(str(k) for k in section if k not in CONFIG_KEYS)
-    if unknown:
-        raise SigningError(
-            f"unknown key(s) in 'signing': {', '.join(unknown)}",
-            where=str(path),
-            hint=f"allowed: {', '.join(CONFIG_KEYS)}",
-        )
+        return {}
     result: dict[str, Any] = {}
     for name in ("key", "cert", "passphrase_file"):
         if section.get(name) is not None:
@@ -134,7 +117,7 @@ def _read_config_file(root: Path) -> dict[str, Any]:
         chain = section["chain"]
         chain = [chain] if isinstance(chain, str) else chain
         if not isinstance(chain, list):
-            raise SigningError("signing.chain must be a path or a list of paths", where=str(path))
+            raise SigningError("signing.chain must be a list of paths", where=CONFIG_FILE)
         result["chain"] = tuple(root / str(item) for item in chain)
     for name in ("meaning", "location", "tsa_url"):
         if section.get(name) is not None:
@@ -148,9 +131,8 @@ def signing_config_from_env(
     """The signing configuration: ``overrides``, then environment, then the config file.
 
     ``overrides`` maps :class:`SigningConfig` field names to values (None values are
-    ignored), e.g. from command-line options. Relative paths in ``compliance-tool.yaml``
-    are relative to ``root``; paths from the environment are taken as given (relative to
-    the current folder), like any path a shell passes.
+    ignored), e.g. from command-line options. Relative paths, wherever they come from,
+    are relative to the repository ``root``.
     """
     values = _read_config_file(root)
     env = os.environ
@@ -181,11 +163,7 @@ def signing_config_from_env(
 def _passphrase(config: SigningConfig, root: Path) -> tuple[bytes | None, str]:
     """The passphrase and a description of where it came from (never the value)."""
     if config.passphrase_file is not None:
-        path = (
-            config.passphrase_file
-            if config.passphrase_file.is_absolute()
-            else root / config.passphrase_file
-        )
+        path = _resolve(config.passphrase_file, root)
         try:
             text = path.read_bytes().splitlines()
         except OSError as exc:
@@ -510,29 +488,46 @@ def stamp_font_path() -> Path:
     )
 
 
-def _font_without_fftm(data: bytes) -> bytes:
-    """The font without its FontForge timestamp table, which fontTools cannot subset
-    (it would log "FFTM NOT subset" on every signature)."""
-    from fontTools import ttLib
+def stamp_font(path: Path, text: str) -> bytes:
+    """The stamp font, made ready for pyHanko: the glyphs of ``text``, 1000 units per em.
 
-    font = ttLib.TTFont(io.BytesIO(data))
-    if "FFTM" not in font:
-        return data
-    del font["FFTM"]
+    pyHanko writes a TrueType font's advance widths into /W (and its TJ adjustments) in
+    font units, where PDF expects thousandths of an em; DejaVu Sans has 2048 units per
+    em, so its text would be drawn twice as wide, and /W would disagree with the
+    embedded program (a PDF/A violation). Subsetting to the stamp's characters first
+    keeps the rescaling fast; hinting is dropped (its programs assume the old grid), as
+    are the FontForge and MATH tables the subsetter cannot handle.
+    """
+    from fontTools import subset, ttLib
+    from fontTools.ttLib.scaleUpem import scale_upem
+
+    font = ttLib.TTFont(io.BytesIO(path.read_bytes()))
+    options = subset.Options()
+    options.hinting = False
+    options.drop_tables += ["FFTM", "MATH"]
+    subsetter = subset.Subsetter(options=options)
+    subsetter.populate(text=text)
+    subsetter.subset(font)
+    if font["head"].unitsPerEm != 1000:
+        scale_upem(font, 1000)
     out = io.BytesIO()
     font.save(out)
     return out.getvalue()
 
 
-def _font_factory(path: Path) -> Any:
-    """A GlyphAccumulatorFactory reading the font from memory.
+def _font_factory(font_bytes: bytes) -> Any:
+    """A GlyphAccumulatorFactory over font bytes in memory.
 
     pyHanko's own factory opens the font file and never closes it (a ResourceWarning
-    when it is collected); the font is small, so it is read once into a BytesIO.
+    when it is collected).
     """
-    from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
-
-    font_bytes = _font_without_fftm(path.read_bytes())
+    try:
+        from pyhanko.pdf_utils.font.opentype import GlyphAccumulator, GlyphAccumulatorFactory
+    except ImportError:
+        raise SigningError(
+            "the signature stamp needs pyHanko's OpenType support (uharfbuzz)",
+            hint="pip install 'pyHanko[opentype]'",
+        ) from None
 
     @dataclass(frozen=True)
     class InMemoryGlyphAccumulatorFactory(GlyphAccumulatorFactory):
@@ -550,18 +545,29 @@ def _font_factory(path: Path) -> Any:
                 obj_stream=obj_stream,
             )
 
-    return InMemoryGlyphAccumulatorFactory(font_file=str(path), font_size=STAMP_FONT_SIZE)
+    # the engine's size must equal the text box's, or lines drift (pyHanko issue #733)
+    return InMemoryGlyphAccumulatorFactory(font_file="<memory>", font_size=STAMP_FONT_SIZE)
 
 
-def _stamp_style() -> Any:
+def _stamp_text_params(loaded: LoadedSigner, config: SigningConfig, when: datetime) -> dict:
+    return {
+        "signer": loaded.name,
+        "ts": when.strftime(STAMP_TIME_FORMAT),
+        "meaning": config.meaning,
+    }
+
+
+def _stamp_style(text: str) -> Any:
     from pyhanko.pdf_utils.text import TextBoxStyle
     from pyhanko.stamp import TextStampStyle
 
     return TextStampStyle(
         stamp_text=STAMP_TEXT,
-        timestamp_format="%Y-%m-%d %H:%M:%S UTC",
+        timestamp_format=STAMP_TIME_FORMAT,
         text_box_style=TextBoxStyle(
-            font=_font_factory(stamp_font_path()), font_size=STAMP_FONT_SIZE
+            font=_font_factory(stamp_font(stamp_font_path(), text)),
+            font_size=STAMP_FONT_SIZE,
+            leading=STAMP_LEADING,
         ),
         border_width=1,
         background=None,
@@ -606,7 +612,7 @@ def _pdf_signer(
         meta,
         signer=loaded.signer,
         timestamper=timestamper,
-        stamp_style=_stamp_style(),
+        stamp_style=_stamp_style(STAMP_TEXT % _stamp_text_params(loaded, config, signing_time)),
         new_field_spec=fields.SigFieldSpec(
             sig_field_name=FIELD_NAME, on_page=-1, box=SIGNATURE_BOX
         ),
@@ -657,6 +663,19 @@ def _sign_once(
     return out.getvalue()
 
 
+def _reason(exc: BaseException) -> str:
+    """The root cause of a failed request, e.g. "Connection refused"."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    for item in reversed(chain):
+        if isinstance(item, OSError) and item.strerror:
+            return str(item.strerror)
+    return str(chain[-1]) or type(chain[-1]).__name__
+
+
 def sign_pdf(
     pdf: bytes,
     loaded: LoadedSigner,
@@ -689,10 +708,9 @@ def sign_pdf(
     except (TimestampRequestError, OSError) as exc:
         if timestamper is None:
             raise
-        cause = exc.__cause__ or exc
         if not config.allow_without_tsa:
             raise SigningError(
-                f"the time-stamp authority {config.tsa_url} cannot be reached: {cause}",
+                f"the time-stamp authority {config.tsa_url} cannot be reached: {_reason(exc)}",
                 hint="check COMPLIANCE_TOOL_TSA_URL / signing.tsa_url, or allow signing "
                 "without a time-stamp",
             ) from None

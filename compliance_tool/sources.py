@@ -95,6 +95,7 @@ class WorktreeSource:
     root: Path
     commit: str | None = None
     label: str = "working tree"
+    _checked: dict[str, str | None] = field(default_factory=dict)
 
     def entries(self) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
@@ -120,6 +121,11 @@ class WorktreeSource:
         return blob_id(data)
 
     def file_problem(self, path: str) -> str | None:
+        if path not in self._checked:
+            self._checked[path] = self._file_problem(path)
+        return self._checked[path]
+
+    def _file_problem(self, path: str) -> str | None:
         problem = _escape_problem(path)
         if problem:
             return problem

@@ -65,9 +65,11 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
                 )
             )
     records = [item.record for item in loaded if item.record is not None]
+    marked = {item.path for item in loaded if item.placeholders}
     problems.extend(_duplicate_ids(inventory, paths))
     for record in records:
-        problems.extend(_placeholders(record))
+        if record.path in marked:
+            problems.extend(_placeholders(record))
         problems.extend(reference_problems(inventory, record))
         problems.extend(_file_problems(inventory, record))
     problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))

@@ -11,6 +11,7 @@ code. Aliases are allowed but their expansion is bounded ("billion laughs").
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,19 +104,52 @@ class YamlIssue:
     path: Path = ()
 
 
-@dataclass(frozen=True, slots=True)
 class Document:
-    """One parsed file: its data, the 1-based (line, column) of each value and key."""
+    """One parsed file: its data, the 1-based (line, column) of each value and key.
 
-    data: dict[str, Any] | None
-    values: dict[Path, tuple[int, int]]
-    keys: dict[Path, tuple[int, int]]
-    issues: tuple[YamlIssue, ...]
+    Positions may be left out (a document restored from the cache) and are then taken
+    from ``reload``, a re-parse of the same bytes, the first time one is asked for.
+    """
+
+    __slots__ = ("_keys", "_reload", "_values", "data", "issues")
+
+    def __init__(
+        self,
+        data: dict[str, Any] | None,
+        values: dict[Path, tuple[int, int]] | None,
+        keys: dict[Path, tuple[int, int]] | None,
+        issues: tuple[YamlIssue, ...],
+        reload: Callable[[], Document] | None = None,
+    ) -> None:
+        self.data = data
+        self._values = values
+        self._keys = keys
+        self.issues = issues
+        self._reload = reload
+
+    def _marks(self) -> None:
+        if self._values is None:
+            again = self._reload() if self._reload is not None else None
+            self._values = again._values if again is not None and again._values else {}
+            self._keys = again._keys if again is not None and again._keys else {}
+
+    @property
+    def values(self) -> dict[Path, tuple[int, int]]:
+        self._marks()
+        assert self._values is not None
+        return self._values
+
+    @property
+    def keys(self) -> dict[Path, tuple[int, int]]:
+        self._marks()
+        assert self._keys is not None
+        return self._keys
 
     def position(self, path: Path) -> tuple[int, int]:
         """Where the value at ``path`` starts, or its nearest enclosing value."""
+        values = self.values
         for end in range(len(path), -1, -1):
-            found = self.values.get(path[:end])
+            found = values.get(path[:end])
             if found is not None:
                 return found
         return (1, 1)

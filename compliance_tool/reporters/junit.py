@@ -8,9 +8,9 @@ waived failure is a skipped test case naming the waiver and its expiry.
 
 from __future__ import annotations
 
-import io
 import re
 from collections import defaultdict
+from xml.dom.minidom import parseString
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
@@ -68,6 +68,7 @@ def junit_document(result: CheckResult) -> JUnitXml:
 
 
 def render_check(result: CheckResult) -> str:
-    buffer = io.BytesIO()
-    junit_document(result).write(buffer, pretty=True)
-    return buffer.getvalue().decode("utf-8")
+    # Indented like junitparser's own pretty output; ``tostring`` exists in every
+    # supported junitparser, while ``write`` to a stream does not.
+    tree = parseString(junit_document(result).tostring())  # our own XML, not untrusted input
+    return str(tree.toprettyxml(indent="  ", encoding="utf-8").decode("utf-8"))

@@ -1,0 +1,38 @@
+"""Fixtures of the scenario tests: the sample repository's features, run once per session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+
+from compliance_tool.cli import cli
+from compliance_tool.scenarios import ScenarioRun, run_features
+from compliance_tool.yamlio import parse_document
+from scenarios.helpers import AS_OF, REPO_ROOT, CliRun, quiet_env
+
+
+@pytest.fixture(scope="session")
+def sample_run() -> ScenarioRun:
+    """Every feature of the repository against the sample inventory at 2026-11-26."""
+    return run_features(REPO_ROOT, None, AS_OF)
+
+
+@pytest.fixture(scope="session")
+def sample_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
+    """``compliance-tool scenarios`` on the sample, writing Cucumber JSON and JUnit XML."""
+    out = tmp_path_factory.mktemp("scenario-reports")
+    cucumber, junit = out / "reports" / "cucumber.json", out / "reports" / "junit.xml"
+    args = ["--repo", str(REPO_ROOT), "scenarios", "--as-of", AS_OF.isoformat()]
+    args += ["--cucumber-json", str(cucumber), "--junit", str(junit)]
+    result = CliRunner().invoke(cli, args, env=quiet_env(), catch_exceptions=False)
+    return CliRun(result.exit_code, result.stdout, result.stderr, cucumber, junit)
+
+
+@pytest.fixture(scope="session")
+def expected() -> dict[str, Any]:
+    """features/expected-outcomes.yaml, read with the tool's own YAML 1.2 reader."""
+    document = parse_document((REPO_ROOT / "features" / "expected-outcomes.yaml").read_bytes())
+    assert document.data is not None and not document.issues, document.issues
+    return document.data
