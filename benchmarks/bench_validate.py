@@ -407,6 +407,14 @@ def run_details(floor: Measurement, results: Sequence[Measurement]) -> str:
     )
 
 
+def _load() -> str:
+    """The 1-minute load average, to judge whether other processes disturbed the run."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:  # pragma: no cover - not available on this platform
+        return "unknown"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -430,7 +438,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"repository: {root} ({args.size}, {'reused' if reused else 'new'}): "
             f"{len(paths):,} YAML files, {size_mb:.1f} MB\n"
             f"python {platform.python_version()} on {platform.machine()}, "
-            f"{os.cpu_count()} CPUs; {args.runs} run(s) per figure, median shown",
+            f"{os.cpu_count()} CPUs, load average {_load()}; "
+            f"{args.runs} run(s) per figure, median shown",
             flush=True,
         )
         floor, results, cache_bytes = run_benchmark(root, args.runs)
@@ -444,7 +453,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(
         f"\ntargets: cold <= {COLD_TARGET}x floor, warm <= {WARM_TARGET}x floor, "
         f"changed-since < {CHANGED_TARGET_S:g} s (interpreter start-up included)\n"
-        f"parse cache on disk: {cache_bytes / 1e6:.1f} MB ({root / CACHE_DIR})"
+        f"parse cache on disk: {cache_bytes / 1e6:.1f} MB ({root / CACHE_DIR})\n"
+        f"load average at the end: {_load()} (other processes make the figures noisy)"
     )
     if args.json is not None:
         payload = {

@@ -300,6 +300,8 @@ class Inventory:
         kind, envelope = _check_envelope(path, document, folder_kind)
         problems.extend(envelope)
         for schema_issue in schema_issues:
+            if schema_issue.path in _ENVELOPE_PATHS:
+                continue  # apiVersion and kind are reported once, by the envelope check
             line, column = (
                 document.key_position(schema_issue.path)
                 if schema_issue.at_key
@@ -331,6 +333,9 @@ class Inventory:
         return LoadedFile(path, blob, record, tuple(problems))
 
 
+_ENVELOPE_PATHS = {("apiVersion",), ("kind",)}
+
+
 def _stem(path: str) -> str:
     return path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
 
@@ -351,7 +356,11 @@ def _check_envelope(
     """apiVersion, kind and id: known, consistent with the folder and the file name."""
     data = document.data or {}
     problems: list[Problem] = []
-    label = str(data.get("kind")) if isinstance(data.get("kind"), str) else "file"
+    declared_kind = data.get("kind")
+    if isinstance(declared_kind, str) and declared_kind in Kind._value2member_map_:
+        label = declared_kind
+    else:  # an unknown or missing kind: name the kind the folder holds, if any
+        label = folder_kind.value if folder_kind else "file"
 
     def add(field_name: str, message: str, hint: str, code: str, at_key: bool = False) -> None:
         where = (field_name,)
@@ -379,19 +388,25 @@ def _check_envelope(
         )
     declared = data.get("kind")
     kind: Kind | None = None
+    every_kind = ", ".join(k.value for k in Kind)
     if declared is None:
-        suggestion = f"add 'kind: {folder_kind.value}'" if folder_kind else "add 'kind:'"
+        suggestion = (
+            f"add 'kind: {folder_kind.value}'"
+            if folder_kind
+            else f"add 'kind:' with one of: {every_kind}"
+        )
         add("kind", "missing 'kind'", suggestion, "kind")
         kind = folder_kind
     elif not isinstance(declared, str) or declared not in Kind._value2member_map_:
         import difflib
 
         close = difflib.get_close_matches(str(declared), [k.value for k in Kind], n=1)
-        hint = (
-            f"did you mean '{close[0]}'?"
-            if close
-            else ("use one of: " + ", ".join(k.value for k in Kind))
-        )
+        if close:
+            hint = f"did you mean '{close[0]}'?"
+        elif folder_kind is not None:
+            hint = f"files in {FOLDERS[folder_kind]}/ are 'kind: {folder_kind.value}'"
+        else:
+            hint = f"use one of: {every_kind}"
         add("kind", f"unknown kind '{declared}'", hint, "kind")
     else:
         kind = Kind(declared)

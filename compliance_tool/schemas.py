@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -104,8 +105,11 @@ class SchemaSet:
         return found
 
 
+_SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)\. ")
+
+
 def _first_sentence(text: str) -> str:
-    sentence = text.split(". ")[0].strip().rstrip(".")
+    sentence = _SENTENCE_END.split(text)[0].strip().rstrip(".")
     return sentence[:1].lower() + sentence[1:] if sentence else ""
 
 
@@ -113,6 +117,8 @@ def _closest(word: str, choices: list[str]) -> str | None:
     close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
     return close[0] if close else None
 
+
+_YAML11_BOOLEANS = {"yes", "no", "on", "off", "y", "n"}
 
 _TYPE_NAMES = {
     "string": "text",
@@ -180,6 +186,10 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaIssue]:
         hint = description or "fix the value"
         if "string" in names and not isinstance(value, dict | list):
             hint = "put the value in quotes"
+        elif names == ["boolean"]:
+            hint = "write true or false"
+            if isinstance(value, str) and value.lower() in _YAML11_BOOLEANS:
+                hint += ": YAML 1.2 reads yes/no/on/off as text"
         return [SchemaIssue(path, f"expected {expected}, found {_type_of(value)}", hint)]
     if keyword == "format":
         fmt = error.validator_value

@@ -132,7 +132,9 @@ class WorktreeSource:
         full = self.root / path
         real = Path(os.path.realpath(full))
         if real != self.root and self.root not in real.parents:
-            return "leads outside the repository"
+            if os.path.islink(full):
+                return f"is a symlink to {os.readlink(full)}, which leads outside the repository"
+            return "leads outside the repository through a symlinked folder"
         if not full.exists():
             return "does not exist"
         if not stat.S_ISREG(os.stat(full).st_mode):
@@ -143,7 +145,9 @@ class WorktreeSource:
         if entry.link is None:
             return None
         problem = self.file_problem(entry.path)
-        return f"is a symlink to {entry.link}, which {problem}" if problem else None
+        if problem and not problem.startswith("is a symlink"):
+            problem = f"is a symlink to {entry.link}, which {problem}"
+        return problem
 
 
 @dataclass(slots=True)

@@ -51,7 +51,7 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     stray = set(inventory.stray)
     for item in loaded:
         problems.extend(item.problems)
-        if item.path in stray and item.record is None and not item.problems:
+        if item.path in stray and not any(p.code == "wrong-folder" for p in item.problems):
             problems.append(
                 Problem(
                     item.path,
@@ -85,11 +85,13 @@ def _duplicate_ids(inventory: Inventory, paths: list[str]) -> list[Problem]:
                 continue
             for later in holders[1:]:
                 if later in wanted:
+                    record = inventory.load(later).record
+                    line, column = record.position(("id",)) if record else (1, 1)
                     found.append(
                         Problem(
                             later,
-                            1,
-                            1,
+                            line,
+                            column,
                             kind.value,
                             "id",
                             f"duplicate {kind.value} id '{record_id}' (also {holders[0]})",
@@ -202,11 +204,12 @@ def _file_problems(inventory: Inventory, record: Record) -> list[Problem]:
             if problem:
                 label = FILE_LABELS.get(str(path[-1]), "file")
                 line, column = record.position(path)
-                hint = (
-                    f"add the file at {value}, or fix the path"
-                    if problem == "does not exist"
-                    else "point to a file inside the repository"
-                )
+                if problem == "does not exist":
+                    hint = f"add the file at {value}, or fix the path"
+                elif "symlink" in problem:
+                    hint = "replace the link with the file itself"
+                else:
+                    hint = "point to a file inside the repository"
                 found.append(
                     Problem(
                         record.path,

@@ -236,7 +236,7 @@ def parse_document(raw: bytes) -> Document:
         return _fail(
             "syntax",
             f"not valid YAML: {problem}",
-            "check indentation and quoting around this position",
+            _syntax_hint(exc, text),
             line,
             column,
         )
@@ -266,21 +266,24 @@ def parse_document(raw: bytes) -> Document:
 class _Builder:
     """Turns composed nodes into plain values, recording positions and duplicate keys."""
 
-    __slots__ = ("count", "issues", "keys", "values")
+    __slots__ = ("count", "entry", "issues", "keys", "values")
 
     def __init__(self) -> None:
         self.values: dict[Path, tuple[int, int]] = {}
         self.keys: dict[Path, tuple[int, int]] = {}
         self.issues: list[YamlIssue] = []
         self.count = 0
+        self.entry: tuple[int, int] = (1, 1)
+        """The top-level value being built: where an alias bomb is reported."""
 
     def build(self, node: Node, path: Path, depth: int) -> Any:
         self.count += 1
+        if depth == 1:
+            self.entry = (node.start_mark.line + 1, node.start_mark.column + 1)
         if self.count > MAX_VALUES:
             raise _Refused(
                 YamlIssue(
-                    node.start_mark.line + 1,
-                    node.start_mark.column + 1,
+                    *self.entry,
                     f"aliases expand to more than {MAX_VALUES:,} values",
                     "remove the anchors and aliases ('&name', '*name'); write values out",
                     "alias-bomb",
@@ -377,11 +380,33 @@ class _Builder:
 _SCALAR_TAGS = frozenset((STR, INT, FLOAT, BOOL, NULL))
 
 
+_OPENERS = {
+    "flow sequence": "the '[' at line {line}, column {column} is not closed",
+    "flow mapping": "the '{{' at line {line}, column {column} is not closed",
+    "quoted scalar": "the quote at line {line}, column {column} is not closed",
+}
+
+
+def _syntax_hint(error: yaml.MarkedYAMLError, text: str) -> str:
+    """Where the construct the parser was reading began, when it says so."""
+    hint = "check indentation and quoting around this position"
+    mark, context = error.context_mark, str(error.context or "")
+    if mark is None or not context:
+        return hint
+    where = {"line": mark.line + 1, "column": mark.column + 1}
+    for name, template in _OPENERS.items():
+        if name in context:
+            return f"{template.format(**where)}: {hint}"
+    return f"{context} from line {where['line']}, column {where['column']}: {hint}"
+
+
 def _tag_issue(node: Node) -> YamlIssue:
+    tag = str(node.tag)
+    written = "!!" + tag[len(_TAG) :] if tag.startswith(_TAG) else tag
     return YamlIssue(
         node.start_mark.line + 1,
         node.start_mark.column + 1,
-        f"tag '{node.tag}' is not allowed",
+        f"tag '{written}' is not allowed",
         "YAML here is plain data: remove the '!' tag",
         "tag",
     )
