@@ -68,7 +68,8 @@ def headline(diff: SemanticDiff) -> str:
     unique = list(dict.fromkeys(parts))
     if len(unique) > 6:
         unique = [*unique[:6], f"and {len(unique) - 6} more changes"]
-    return "This change " + "; ".join(unique) + "."
+    text = "; ".join(unique)
+    return text[:1].upper() + text[1:] + "."
 
 
 def _some(names: list[str], noun: str) -> str:
