@@ -269,14 +269,20 @@ def report_history(
     revisions = commit_signatures(root, revision_range, config, limit=None if previous else 20)
     reported = commit_signatures(root, commit, config)[0]
     signed = sum(r["signature"].startswith("good") for r in revisions)
-    scope = "since the previous report" if previous else f"in the last {len(revisions)} commits"
+    count = len(revisions)
+    scope = "since the previous report" if previous else "shown below"
+    noun = "commit" if count == 1 else "commits"
+    summary = (
+        f"reported commit {commit[:12]}: {reported['signature']}; "
+        f"{signed} of the {count} {noun} {scope} {'has' if count == 1 else 'have'} "
+        "a good signature"
+    )
     start = as_of - dt.timedelta(days=30 * trend_months)
     points = compute_trend(root, start, as_of, "P1M", ref=commit)
     return {
         "previous": previous,
         "revisions": [{**r, "date": r["date"][:10]} for r in revisions],
         "reported_signature": reported["signature"],
-        "signed_summary": f"reported commit {commit[:12]}: {reported['signature']}; "
-        f"{signed} of {len(revisions)} commits {scope} carry a good signature",
+        "signed_summary": summary,
         "points": points,
     }
