@@ -455,10 +455,23 @@ def build_context(
         "metrics_rows": metrics_rows,
         "metric_totals": totals,
         "expiring": expiring,
-        "model_rows": model_rows,
+        "model_rows": _attention_rows(
+            model_rows,
+            LISTING_LIMIT,
+            lambda m: (
+                m["failing"]
+                or m["waived"]
+                or (m["lifecycle"] == "production" and m["tier"] == "high")
+            ),
+        ),
+        "models_listed_all": len(model_rows) <= LISTING_LIMIT,
         "sections": sections,
         "summarised": [{"id": m.id, "name": m.name} for m in summarised],
-        "dataset_rows": dataset_rows,
+        "dataset_rows": _attention_rows(
+            dataset_rows, LISTING_LIMIT, lambda d: d["failing"] or (d["personal"] and not d["dpia"])
+        ),
+        "datasets_listed_all": len(dataset_rows) <= LISTING_LIMIT,
+        "dataset_count": len(dataset_rows),
         "personal_count": sum(1 for d in dataset_rows if d["personal"]),
         "controls": [
             {
@@ -499,7 +512,9 @@ def build_context(
         "waived": [_finding_row(r, rules) for r in waived],
         "waivers": waiver_rows,
         "manifest": manifest,
-        "file_rows": sorted(manifest.get("files", {}).items()),
+        "file_rows": _file_rows(manifest.get("files", {})),
+        "file_count": len(manifest.get("files", {})),
+        "file_groups": _file_groups(manifest.get("files", {})),
         "history": history,
     }
 
@@ -551,6 +566,37 @@ def css_string(text: str) -> str:
     """``text`` as a quoted CSS string that cannot end the string or the style element."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ")
     return '"' + escaped.replace("<", "\\3c ").replace(">", "\\3e ") + '"'
+
+
+LISTING_LIMIT = 150
+"""Longer listings keep only the rows that need attention (the full data is attached)."""
+
+
+def _attention_rows(rows: list[dict[str, Any]], limit: int, attention: Any) -> list[dict[str, Any]]:
+    return rows if len(rows) <= limit else [row for row in rows if attention(row)]
+
+
+def _file_rows(files: dict[str, str]) -> list[tuple[str, str]]:
+    """Every input file while the list is short; beyond that, the policy files only."""
+    rows = sorted(files.items())
+    if len(rows) <= 4 * LISTING_LIMIT:
+        return rows
+    return [(path, blob) for path, blob in rows if path.startswith("policies/")]
+
+
+def _file_groups(files: dict[str, str]) -> list[dict[str, Any]]:
+    """Per folder: the number of files and a digest over their paths and blob ids."""
+    groups: dict[str, list[str]] = {}
+    for path, blob in sorted(files.items()):
+        groups.setdefault(path.rsplit("/", 1)[0], []).append(f"{path} {blob}\n")
+    return [
+        {
+            "folder": folder,
+            "count": len(lines),
+            "digest": hashlib.sha256("".join(lines).encode()).hexdigest(),
+        }
+        for folder, lines in sorted(groups.items())
+    ]
 
 
 def _pick(mapping: Any, *keys: str) -> dict[str, Any]:
