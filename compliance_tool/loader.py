@@ -334,6 +334,7 @@ class Inventory:
 
 
 _ENVELOPE_PATHS = {("apiVersion",), ("kind",)}
+_EVERY_KIND = ", ".join(k.value for k in Kind)
 
 
 def _stem(path: str) -> str:
@@ -388,12 +389,11 @@ def _check_envelope(
         )
     declared = data.get("kind")
     kind: Kind | None = None
-    every_kind = ", ".join(k.value for k in Kind)
     if declared is None:
         suggestion = (
             f"add 'kind: {folder_kind.value}'"
             if folder_kind
-            else f"add 'kind:' with one of: {every_kind}"
+            else f"add 'kind:' with one of: {_EVERY_KIND}"
         )
         add("kind", "missing 'kind'", suggestion, "kind")
         kind = folder_kind
@@ -406,7 +406,7 @@ def _check_envelope(
         elif folder_kind is not None:
             hint = f"files in {FOLDERS[folder_kind]}/ are 'kind: {folder_kind.value}'"
         else:
-            hint = f"use one of: {every_kind}"
+            hint = f"use one of: {_EVERY_KIND}"
         add("kind", f"unknown kind '{declared}'", hint, "kind")
     else:
         kind = Kind(declared)

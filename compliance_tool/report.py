@@ -114,6 +114,11 @@ def _finding_row(result: Result, rules: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _weight(results: list[Result]) -> int:
+    """How much a subject's failures weigh: severity counts tenfold per level."""
+    return sum(10 ** int(r.severity) for r in results if r.status is Status.FAIL)
+
+
 def _needs_attention(model: Record, results: list[Result]) -> bool:
     tier = (model.data.get("risk") or {}).get("tier")
     return tier == "high" or any(r.status is not Status.PASS for r in results)
@@ -200,6 +205,22 @@ def build_context(
                 "as_of": metrics.get("as_of"),
             }
         )
+    totals = {
+        "failed_deployments": sum(r["failed_deployments"] or 0 for r in metrics_rows),
+        "backlog": sum(r["backlog"] or 0 for r in metrics_rows),
+        "max_backlog": max((r["backlog"] or 0 for r in metrics_rows), default=0),
+    }
+    metrics_total = len(metrics_rows)
+    if metrics_total > METRICS_LIMIT:  # the models whose operations need a look first
+        metrics_rows = sorted(
+            metrics_rows,
+            key=lambda r: (
+                not r["over_budget"],
+                -(r["failed_deployments"] or 0),
+                -(r["backlog"] or 0),
+                r["id"],
+            ),
+        )[:METRICS_LIMIT]
     costed = [r for r in metrics_rows if isinstance(r["cost"], int | float)]
     chart_cost = (
         _svg_data(
@@ -217,11 +238,6 @@ def build_context(
         if costed
         else None
     )
-    totals = {
-        "failed_deployments": sum(r["failed_deployments"] or 0 for r in metrics_rows),
-        "backlog": sum(r["backlog"] or 0 for r in metrics_rows),
-        "max_backlog": max((r["backlog"] or 0 for r in metrics_rows), default=0),
-    }
 
     waiver_rows: list[dict[str, Any]] = []
     for waiver in inventory.records(Kind.WAIVER):
@@ -280,11 +296,14 @@ def build_context(
                 "waived": sum(r.status is Status.WAIVED for r in mine),
             }
         )
-    detail = (
-        production
-        if len(production) <= settings.detail_limit
-        else [m for m in production if _needs_attention(m, by_subject.get(("Model", m.id), []))]
-    )
+    detail = production
+    if len(production) > settings.detail_limit:
+        # the production models that most need attention: severe findings first
+        ranked = sorted(
+            (m for m in production if _needs_attention(m, by_subject.get(("Model", m.id), []))),
+            key=lambda m: (-_weight(by_subject.get(("Model", m.id), [])), m.id),
+        )
+        detail = sorted(ranked[: settings.detail_limit], key=lambda m: m.id)
     incidents = inventory.records(Kind.INCIDENT)
     sections = []
     for model in detail:
@@ -453,6 +472,7 @@ def build_context(
         "chart_findings": chart_findings,
         "chart_cost": chart_cost,
         "metrics_rows": metrics_rows,
+        "metrics_total": metrics_total,
         "metric_totals": totals,
         "expiring": expiring,
         "model_rows": _attention_rows(
@@ -481,8 +501,8 @@ def build_context(
                 "status": c.status.value,
                 "css": _status_css(c.status),
                 "evidence": c.evidence,
-                "failing": list(c.failing),
-                "waived": list(c.waived),
+                "failing": _capped(list(c.failing), 5),
+                "waived": _capped(list(c.waived), 5),
                 "scenarios": [{"name": s.name, "passed": s.passed} for s in c.scenarios],
             }
             for c in coverage.controls
@@ -508,7 +528,10 @@ def build_context(
         "findings": [
             _finding_row(r, rules)
             for r in sorted(failing, key=lambda r: (-r.severity, r.rule, r.subject))
-        ],
+        ]
+        if len(failing) <= FINDINGS_DETAIL_LIMIT
+        else [],
+        "findings_by_rule": _findings_by_rule(failing, rules),
         "waived": [_finding_row(r, rules) for r in waived],
         "waivers": waiver_rows,
         "manifest": manifest,
@@ -568,12 +591,54 @@ def css_string(text: str) -> str:
     return '"' + escaped.replace("<", "\\3c ").replace(">", "\\3e ") + '"'
 
 
+METRICS_LIMIT = 30
+"""Operating metrics are charted and tabled for at most this many production models."""
+
+FINDINGS_DETAIL_LIMIT = 60
+"""Up to this many failing results each get a paragraph; beyond it, one row per rule."""
+
 LISTING_LIMIT = 150
 """Longer listings keep only the rows that need attention (the full data is attached)."""
 
 
+def _capped(items: list[str], limit: int) -> list[str]:
+    return items if len(items) <= limit else [*items[:limit], f"and {len(items) - limit} more"]
+
+
+def _findings_by_rule(failing: list[Result], rules: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per failing rule: severity, how many subjects, which (the first 30), the fix."""
+    grouped: dict[str, list[Result]] = {}
+    for result in failing:
+        grouped.setdefault(result.rule, []).append(result)
+    rows = []
+    for rule_id, results in grouped.items():
+        rule = rules.get(rule_id)
+        subjects = sorted(f"{r.subject}" for r in results)
+        rows.append(
+            {
+                "rule": rule_id,
+                "title": rule.title if rule else rule_id,
+                "severity": results[0].severity.label,
+                "rank": int(results[0].severity),
+                "count": len(results),
+                "kind": results[0].kind.value,
+                "subjects": ", ".join(_capped(subjects, 30)),
+                "remediation": rule.remediation if rule else "",
+            }
+        )
+    return sorted(rows, key=lambda r: (-r["rank"], -r["count"], r["rule"]))
+
+
 def _attention_rows(rows: list[dict[str, Any]], limit: int, attention: Any) -> list[dict[str, Any]]:
-    return rows if len(rows) <= limit else [row for row in rows if attention(row)]
+    """All rows while they fit; else those needing attention, the most failing first, at
+    most ``limit`` of them, in their original order."""
+    if len(rows) <= limit:
+        return rows
+    chosen = [row for row in rows if attention(row)]
+    if len(chosen) > limit:
+        keep = {id(r) for r in sorted(chosen, key=lambda r: -int(r.get("failing") or 0))[:limit]}
+        chosen = [row for row in chosen if id(row) in keep]
+    return chosen
 
 
 def _file_rows(files: dict[str, str]) -> list[tuple[str, str]]:
