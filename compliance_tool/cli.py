@@ -6,6 +6,7 @@ Exit codes: 0 passed, 1 findings at or above the threshold, 2 usage or input err
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import traceback
@@ -128,6 +129,10 @@ def _repo_relative(root: Path, given: tuple[str, ...], ref: str | None) -> list[
     return result
 
 
+FEW_FILES = 200
+"""Below this many target files, validation skips the on-disk parse cache."""
+
+
 def _select(paths: list[str], wanted: list[str]) -> list[str]:
     return [
         p
@@ -179,12 +184,15 @@ def validate(
     from compliance_tool.validate import validate as run_validation
 
     where = _where(ctx, ref, not no_cache)
+    changed = changed_paths(where, changed_since) if changed_since is not None else None
+    if changed is not None and len(changed) < FEW_FILES:
+        # a handful of files: parsing them beats loading the whole cache
+        where = Where(where.root, where.ref, use_cache=False)
     inventory = open_inventory(where)
     targets: list[str] | None = None
     if paths:
         targets = _select(inventory.yaml_paths(), _repo_relative(where.root, paths, ref))
-    if changed_since is not None:
-        changed = changed_paths(where, changed_since)
+    if changed is not None:
         targets = sorted(changed & set(targets if targets is not None else inventory.yaml_paths()))
     result = run_validation(inventory, targets)
     formats = [output_format]
@@ -209,6 +217,9 @@ def validate(
 
 def main() -> None:
     """Console-script entry point."""
+    # A run builds hundreds of thousands of long-lived objects and few cycles: collecting
+    # rarely saves a quarter of a warm run, and nothing leaks in a short-lived process.
+    gc.set_threshold(200_000, 50, 100)
     try:
         cli.main(prog_name="compliance-tool")
     except KeyboardInterrupt:  # pragma: no cover - raised outside a command

@@ -100,6 +100,7 @@ class ParseCache:
         self.path = path
         self.stamp = (self.FORMAT, __version__, schema_digest)
         self.entries: dict[str, tuple[Any, ...]] = {}
+        self.used: set[str] = set()
         self.dirty = False
         if path is not None and path.is_file():
             try:
@@ -111,11 +112,22 @@ class ParseCache:
                 self.entries = {}
 
     def get(self, blob: str) -> tuple[Any, ...] | None:
-        return self.entries.get(blob)
+        found = self.entries.get(blob)
+        if found is not None:
+            self.used.add(blob)
+        return found
 
     def put(self, blob: str, value: tuple[Any, ...]) -> None:
         self.entries[blob] = value
+        self.used.add(blob)
         self.dirty = True
+
+    def prune(self) -> None:
+        """After reading a whole snapshot, forget contents no longer in it, so the cache
+        does not grow with every edit."""
+        if len(self.entries) > len(self.used):
+            self.entries = {blob: self.entries[blob] for blob in self.used}
+            self.dirty = True
 
     def save(self) -> None:
         """Write the cache atomically; a cache that cannot be written is simply skipped."""
@@ -202,6 +214,8 @@ class Inventory:
         """Load ``paths`` (default: every governance file) and save the cache once."""
         result = [self.load(p) for p in (self.yaml_paths() if paths is None else paths)]
         if self.cache is not None:
+            if paths is None and self.source.commit is None:
+                self.cache.prune()
             self.cache.save()
         return result
 

@@ -47,7 +47,7 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     paths = inventory.yaml_paths() if targets is None else sorted(set(targets))
     paths = [p for p in paths if p in inventory.entries]
     problems: list[Problem] = []
-    loaded = inventory.load_all(paths)
+    loaded = inventory.load_all(None if targets is None else paths)
     stray = set(inventory.stray)
     for item in loaded:
         problems.extend(item.problems)
