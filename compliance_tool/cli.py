@@ -102,6 +102,25 @@ def _where(ctx: click.Context, ref: str | None, use_cache: bool = True) -> Where
     return Where(locate(ctx.obj["repo"]), ref, use_cache)
 
 
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
+
+def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
+    """``--format`` with the given choices (stored as ``output_format``)."""
+    return click.option(
+        "--format",
+        "output_format",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+    )
+
+
+def date_option(name: str, help_text: str, required: bool = False) -> Callable[[F], F]:
+    """A ``YYYY-MM-DD`` option."""
+    return click.option(name, type=DATE, default=None, required=required, help=help_text)
+
+
 def ref_option(func: F) -> F:
     return click.option(
         "--ref", default=None, metavar="REF", help="Read the repository at this git commit."
@@ -238,7 +257,7 @@ def as_of_option(func: F) -> F:
     return click.option(
         "--as-of",
         "as_of",
-        type=click.DateTime(formats=["%Y-%m-%d"]),
+        type=DATE,
         default=None,
         help="Evaluation date for every time-based check (YYYY-MM-DD; default: today, UTC).",
     )(func)
@@ -358,13 +377,7 @@ def check(
 @cli.command()
 @ref_option
 @as_of_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json")
 @click.pass_context
 def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str) -> None:
     """Show every framework clause, the controls mapped to it and their status."""
@@ -518,13 +531,7 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     flag_value="downstream",
     help="What depends on dataset ID: derived datasets and models, production first.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "dot", "mermaid"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json", "dot", "mermaid")
 @ref_option
 @as_of_option
 @click.pass_context
@@ -738,13 +745,7 @@ def _report_history(
     default=None,
     help="Governance repository: check that the manifest's commit holds exactly its inputs.",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json")
 @click.pass_context
 def verify(
     ctx: click.Context,
@@ -792,13 +793,7 @@ def verify(
 @cli.command()
 @click.argument("base", metavar="BASE")
 @click.argument("head", metavar="[HEAD]", required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "markdown", "json")
 @as_of_option
 @click.option("--no-rules", is_flag=True, help="Compare records only, not rule results.")
 @click.pass_context
@@ -852,25 +847,9 @@ def changed_between(root: Path, base: str, head: str | None) -> set[str]:
 
 @cli.command()
 @click.argument("record", metavar="FOLDER/ID")
-@click.option(
-    "--since",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Only commits on or after this date.",
-)
-@click.option(
-    "--until",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Only commits on or before this date.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@date_option("--since", "Only commits on or after this date.")
+@date_option("--until", "Only commits on or before this date.")
+@format_option("text", "json")
 @click.pass_context
 def history(ctx: click.Context, record: str, since: Any, until: Any, output_format: str) -> None:
     """Every commit that changed a record (e.g. models/fraud-scoring), newest first, with
@@ -940,28 +919,15 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
 
 
 @cli.command()
-@click.option(
-    "--since", type=click.DateTime(formats=["%Y-%m-%d"]), required=True, help="First period end."
-)
-@click.option(
-    "--until",
-    type=click.DateTime(formats=["%Y-%m-%d"]),
-    default=None,
-    help="Last period end (default: today).",
-)
+@click.option("--since", type=DATE, required=True, help="First period end.")
+@date_option("--until", "Last period end (default: today).")
 @click.option(
     "--every",
     default="P1M",
     show_default=True,
     help="Period as an ISO 8601 duration: P1M (calendar month), P7D, P14D...",
 )
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@format_option("text", "json")
 @click.pass_context
 def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format: str) -> None:
     """Compliance at the last commit of each period: share of controls passing, findings by

@@ -108,25 +108,21 @@ def _suggest(inventory: Inventory, kind: Kind, value: str) -> str:
     return f"did you mean '{close[0]}'? ({where})" if close else where
 
 
+def record_problem(
+    record: Record, path: tuple[str | int, ...], message: str, hint: str, code: str
+) -> Problem:
+    """A problem at the value ``path`` of ``record``."""
+    line, column = record.position(path)
+    return Problem(record.path, line, column, record.kind.value, dotted(path), message, hint, code)
+
+
 def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
     """Every reference of ``record`` that names nothing, at the line of the reference."""
     found: list[Problem] = []
     data = record.data
 
     def dangling(path: tuple[str | int, ...], message: str, hint: str) -> None:
-        line, column = record.position(path)
-        found.append(
-            Problem(
-                record.path,
-                line,
-                column,
-                record.kind.value,
-                dotted(path),
-                message,
-                hint,
-                "reference",
-            )
-        )
+        found.append(record_problem(record, path, message, hint, "reference"))
 
     for ref in REFERENCES[record.kind]:
         for path, value in walk(data, ref.pattern):
@@ -178,14 +174,10 @@ def _placeholders(record: Record) -> list[Problem]:
         elif isinstance(value, list):
             stack.extend(((*path, i), v) for i, v in enumerate(value))
         elif value == PLACEHOLDER:
-            line, column = record.position(path)
             found.append(
-                Problem(
-                    record.path,
-                    line,
-                    column,
-                    record.kind.value,
-                    dotted(path),
+                record_problem(
+                    record,
+                    path,
                     "placeholder not filled in",
                     "replace TODO with the real value",
                     "placeholder",
@@ -203,25 +195,14 @@ def _file_problems(inventory: Inventory, record: Record) -> list[Problem]:
             problem = inventory.source.file_problem(value)
             if problem:
                 label = FILE_LABELS.get(str(path[-1]), "file")
-                line, column = record.position(path)
                 if problem == "does not exist":
                     hint = f"add the file at {value}, or fix the path"
                 elif "symlink" in problem:
                     hint = "replace the link with the file itself"
                 else:
                     hint = "point to a file inside the repository"
-                found.append(
-                    Problem(
-                        record.path,
-                        line,
-                        column,
-                        record.kind.value,
-                        dotted(path),
-                        f"{label} '{value}' {problem}",
-                        hint,
-                        "file",
-                    )
-                )
+                message = f"{label} '{value}' {problem}"
+                found.append(record_problem(record, path, message, hint, "file"))
     return found
 
 
