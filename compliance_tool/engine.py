@@ -15,6 +15,7 @@ import enum
 import hashlib
 import marshal
 import os
+import re
 import tempfile
 import time
 from collections.abc import Iterable, Iterator
@@ -145,6 +146,45 @@ def _schema_error_leaves(
         yield path, str(errors)
 
 
+def _runtime_mistakes(
+    schema: Any, at: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    """Constraints Cerberus's own schema check accepts but that fail while records are
+    evaluated: a regex that does not compile, dependencies or excludes that are not field
+    names. Found here, they are reported at their line before anything runs."""
+    if isinstance(schema, dict):
+        for name, rules in schema.items():
+            if isinstance(rules, dict):
+                yield from _rule_mistakes(rules, (*at, name))
+
+
+def _rule_mistakes(
+    rules: dict[str, Any], here: tuple[str | int, ...]
+) -> Iterator[tuple[tuple[str | int, ...], str]]:
+    pattern = rules.get("regex")
+    if pattern is not None:
+        try:
+            re.compile(str(pattern))
+        except re.error as error:
+            yield (*here, "regex"), f"regex '{pattern}' does not compile: {error}"
+    for name in ("dependencies", "excludes"):
+        value = rules.get(name)
+        names = list(value) if isinstance(value, list | dict) else [value]
+        if value is not None and not all(isinstance(n, str) for n in names):
+            yield (*here, name), f"{name} must name fields (text), not {value!r}"
+    nested = rules.get("schema")
+    if isinstance(nested, dict):
+        if rules.get("type") == "list":
+            yield from _rule_mistakes(nested, (*here, "schema"))
+        else:
+            yield from _runtime_mistakes(nested, (*here, "schema"))
+    for name in ("anyof", "oneof", "allof", "noneof"):
+        alternatives = rules.get(name)
+        for index, alternative in enumerate(alternatives if isinstance(alternatives, list) else []):
+            if isinstance(alternative, dict):
+                yield from _rule_mistakes(alternative, (*here, name, index))
+
+
 def compile_rules(
     inventory: Inventory, facts: Facts, only: list[str] | None = None
 ) -> list[CompiledRule]:
@@ -187,8 +227,19 @@ def compile_rules(
             schema = data.get(part)
             if schema is None:
                 continue
+            mistakes = list(_runtime_mistakes(schema, (part,)))
+            for where, message in mistakes:
+                problem(where, f"invalid {part} schema: {message}", "fix the Cerberus schema")
+            if mistakes:
+                continue
             try:
                 validators[part] = GovernanceValidator(schema, allow_unknown=True, facts=facts)
+            except (TypeError, ValueError, KeyError, AttributeError) as error:
+                problem(
+                    (part,),
+                    f"invalid {part} schema: {type(error).__name__}: {error}",
+                    "fix the Cerberus schema",
+                )
             except cerberus.SchemaError as error:
                 for path, message in _schema_error_leaves(error.args[0] if error.args else ""):
                     hint = (
@@ -364,10 +415,27 @@ class Engine:
         self.cache = cache
         self.jobs = jobs
         self._selectors = {r.id: compile_selector(r.source.get("when")) for r in self.rules}
-        self._file_paths = [repo_file_paths(r.source.get("require")) for r in self.rules]
+        self._file_paths = [
+            repo_file_paths(r.source.get("require")) + repo_file_paths(r.source.get("when"))
+            for r in self.rules
+        ]
 
     def evaluate(self, rule: CompiledRule, record: Record) -> Packed:
-        """One rule on one record: None when not selected, else status and details."""
+        """One rule on one record: None when not selected, else status and details.
+
+        A schema Cerberus accepted can still fail while it runs (a bad regex, a malformed
+        dependency): that is the rule file's fault, reported with its place (exit 2)."""
+        try:
+            return self._evaluate(rule, record)
+        except Exception as error:
+            raise PolicyError(
+                f"rule {rule.id} cannot be evaluated on {record.path}: "
+                f"{type(error).__name__}: {error}",
+                where=f"{rule.path}:{rule.line}:1",
+                hint="fix the rule's when/require schema",
+            ) from None
+
+    def _evaluate(self, rule: CompiledRule, record: Record) -> Packed:
         data = record.data
         if rule.when is not None:
             selector = self._selectors[rule.id]

@@ -26,6 +26,16 @@ def _indent(text: str, by: str = "    ") -> str:
     return "".join(f"{by}{line}\n" if line.strip() else "\n" for line in text.splitlines())
 
 
+def _flow(value: object) -> str:
+    """A value in YAML flow style, as it would be written in a rule file."""
+    out = io.StringIO()
+    dumper = YAML(typ="safe", pure=True)
+    dumper.default_flow_style = True
+    dumper.width = 4096
+    dumper.dump(value, out)
+    return out.getvalue().strip()
+
+
 def explain_rule(inventory: Inventory, rule_id: str) -> str:
     record = inventory.record(Kind.RULE, rule_id)
     if record is None:
@@ -83,10 +93,6 @@ def explain_rule(inventory: Inventory, rule_id: str) -> str:
         out.append(f"Examples (evaluated on {EXAMPLES_AS_OF} with {context})")
         for label in ("pass", "fail"):
             for example in examples.get(label) or []:
-                out.append(
-                    f"    {label}: " + " ".join(_yaml(example).split())
-                    if False
-                    else f"    {label}: {example}"
-                )
+                out.append(f"    {label}: {_flow(example)}")
         out.append("")
     return "\n".join(out) + "\n"

@@ -18,7 +18,8 @@ Predicate = Callable[[dict[str, Any]], bool]
 
 
 def _members(value: Any) -> list[Any] | None:
-    if isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
+    """The items Cerberus checks one by one (a mapping's keys too); None for a scalar."""
+    if isinstance(value, Iterable) and not isinstance(value, str | bytes):
         return list(value)
     return None
 
@@ -87,15 +88,22 @@ def compile_selector(schema: Any) -> Predicate | None:
     return predicate
 
 
+OF_RULES = ("anyof", "oneof", "allof", "noneof")
+
+
 def repo_file_paths(schema: Any, at: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Dotted patterns (``*`` for list items) of every field checked with ``repo_file``:
-    their existence is part of a cached result's key."""
+    """Dotted patterns (``*`` for list items) of every field checked with ``repo_file``,
+    through nested schemas and *of alternatives: their existence is part of a cached
+    result's key."""
     found: list[tuple[str, ...]] = []
     if not isinstance(schema, dict):
         return found
     for field, rules in schema.items():
         if not isinstance(rules, dict):
             continue
+        for alternatives in (rules.get(name) for name in OF_RULES):
+            for alternative in alternatives if isinstance(alternatives, list) else ():
+                found.extend(repo_file_paths({field: alternative}, at))
         here = (*at, str(field))
         if rules.get("repo_file"):
             found.append(here)

@@ -14,7 +14,20 @@ from compliance_tool.errors import InventoryError
 from compliance_tool.facts import Facts
 from compliance_tool.kinds import Kind, Lifecycle
 
-LIFECYCLE_ORDER = {state.value: index for index, state in enumerate(reversed(Lifecycle))}
+IMPACT_ORDER = {
+    state.value: index
+    for index, state in enumerate(
+        (
+            Lifecycle.PRODUCTION,
+            Lifecycle.VALIDATION,
+            Lifecycle.DEPRECATED,
+            Lifecycle.DEVELOPMENT,
+            Lifecycle.PROPOSED,
+            Lifecycle.RETIRED,
+        )
+    )
+}
+"""Order of affected models: what runs now first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,17 +78,24 @@ def upstream(facts: Facts, record_id: str) -> Graph:
     if record_id in facts.models:
         graph = Graph(_model(facts, record_id), "upstream")
         graph.add(graph.root)
-        record = facts.models[record_id]
         queue: list[str] = []
-        for item in (record.data.get("inputs") or {}).get("datasets") or []:
-            if isinstance(item, dict) and item.get("ref"):
-                ref = str(item["ref"])
-                graph.add(_dataset(facts, ref))
-                graph.link(ref, record_id, str(item.get("role", "")))
-                queue.append(ref)
-        for upstream_model in facts.upstream_models(record_id):
-            graph.add(_model(facts, upstream_model))
-            graph.link(upstream_model, record_id, "upstream model")
+        models, seen_models = [record_id], {record_id}
+        while models:  # the model, then every model upstream of it, with their inputs
+            model_id = models.pop(0)
+            record = facts.models.get(model_id)
+            inputs = (record.data.get("inputs") or {}) if record else {}
+            for item in inputs.get("datasets") or []:
+                if isinstance(item, dict) and item.get("ref"):
+                    ref = str(item["ref"])
+                    graph.add(_dataset(facts, ref))
+                    graph.link(ref, model_id, str(item.get("role", "")))
+                    queue.append(ref)
+            for upstream_model in facts.upstream_models(model_id):
+                graph.add(_model(facts, upstream_model))
+                graph.link(upstream_model, model_id, "upstream model")
+                if upstream_model not in seen_models:
+                    seen_models.add(upstream_model)
+                    models.append(upstream_model)
     elif record_id in facts.datasets:
         graph = Graph(_dataset(facts, record_id), "upstream")
         graph.add(graph.root)
@@ -133,7 +153,7 @@ def downstream(facts: Facts, dataset_id: str) -> Graph:
 def impacted_models(graph: Graph) -> list[Node]:
     """Models of the graph, production first, then by id."""
     models = [n for n in graph.nodes.values() if n.kind is Kind.MODEL and n.id != graph.root.id]
-    return sorted(models, key=lambda n: (LIFECYCLE_ORDER.get(n.lifecycle, 99) * -1, n.id))
+    return sorted(models, key=lambda n: (IMPACT_ORDER.get(n.lifecycle, 99), n.id))
 
 
 def _mark(node: Node) -> str:
