@@ -99,17 +99,29 @@ class ParseCache:
     def __init__(self, path: Path | None, schema_digest: str) -> None:
         self.path = path
         self.stamp = (self.FORMAT, __version__, schema_digest)
-        self.entries: dict[str, tuple[Any, ...]] = {}
+        self._entries: dict[str, tuple[Any, ...]] | None = None if path is not None else {}
         self.used: set[str] = set()
         self.dirty = False
-        if path is not None and path.is_file():
-            try:
-                with open(path, "rb") as handle:
-                    stamp, entries = marshal.load(handle)
-                if tuple(stamp) == self.stamp and isinstance(entries, dict):
-                    self.entries = entries
-            except (OSError, EOFError, ValueError, TypeError):
-                self.entries = {}
+
+    @property
+    def entries(self) -> dict[str, tuple[Any, ...]]:
+        """The cached files, read from disk on first use (a memoised validation or a
+        handful of files may never need them)."""
+        if self._entries is None:
+            self._entries = {}
+            if self.path is not None and self.path.is_file():
+                try:
+                    with open(self.path, "rb") as handle:
+                        stamp, entries = marshal.load(handle)
+                    if tuple(stamp) == self.stamp and isinstance(entries, dict):
+                        self._entries = entries
+                except (OSError, EOFError, ValueError, TypeError):
+                    self._entries = {}
+        return self._entries
+
+    @entries.setter
+    def entries(self, value: dict[str, tuple[Any, ...]]) -> None:
+        self._entries = value
 
     def get(self, blob: str) -> tuple[Any, ...] | None:
         found = self.entries.get(blob)

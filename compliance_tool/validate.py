@@ -10,10 +10,16 @@ files against the whole repository without parsing the rest.
 from __future__ import annotations
 
 import difflib
+import hashlib
+import marshal
+import os
+import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from compliance_tool import __version__
 from compliance_tool.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
 from compliance_tool.loader import Inventory, Record
 from compliance_tool.problems import Problem
@@ -43,7 +49,100 @@ class ValidationResult:
 
 
 def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> ValidationResult:
-    """Validate ``targets`` (default: every governance file) against the whole repository."""
+    """Validate ``targets`` (default: every governance file) against the whole repository.
+
+    A whole-repository validation is remembered beside the parse cache, keyed by the
+    content of every governance file and the state of every file they link to: an
+    unchanged repository is answered from it after reading and hashing the files."""
+    memo = _memo_path(inventory) if targets is None else None
+    stored = _read_memo(memo)
+    if stored is not None and stored[0] == _memo_key(inventory, stored[1]):
+        return ValidationResult(
+            tuple(Problem(*p) for p in stored[2]), stored[3], inventory.source.label
+        )
+    result, records = _validate(inventory, targets)
+    if memo is not None:
+        linked = sorted(
+            {
+                str(value)
+                for record in records
+                for pattern in FILE_FIELDS.get(record.kind, ())
+                for _, value in walk(record.data, pattern)
+                if isinstance(value, str)
+            }
+        )
+        _write_memo(
+            memo,
+            (
+                _memo_key(inventory, linked),
+                linked,
+                [_fields(p) for p in result.problems],
+                result.files_checked,
+            ),
+        )
+    return result
+
+
+MEMO_FORMAT = 1
+
+
+def _fields(problem: Problem) -> tuple[Any, ...]:
+    return (
+        problem.path,
+        problem.line,
+        problem.column,
+        problem.kind,
+        problem.field,
+        problem.message,
+        problem.hint,
+        problem.code,
+    )
+
+
+def _memo_path(inventory: Inventory) -> Path | None:
+    cache = inventory.cache
+    if cache is None or cache.path is None or inventory.source.commit is not None:
+        return None
+    return cache.path.with_name("validation.marshal")
+
+
+def _read_memo(path: Path | None) -> tuple[Any, ...] | None:
+    if path is None or not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            version, *rest = marshal.load(handle)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    return tuple(rest) if version == MEMO_FORMAT else None
+
+
+def _write_memo(path: Path, value: tuple[Any, ...]) -> None:
+    try:
+        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".validation-")
+        with os.fdopen(handle, "wb") as out:
+            marshal.dump((MEMO_FORMAT, *value), out)
+        os.replace(temp, path)
+    except OSError:
+        pass
+
+
+def _memo_key(inventory: Inventory, linked: list[str]) -> str:
+    """Digest of everything a whole validation depends on."""
+    digest = hashlib.sha256(f"{__version__}\0{inventory.schemas.digest}\n".encode())
+    for path in inventory.yaml_paths():
+        entry = inventory.entries[path]
+        problem = inventory.source.entry_problem(entry)
+        blob = problem or inventory.source.blob(entry, inventory.source.read(entry))
+        digest.update(f"{path}\0{entry.link}\0{blob}\n".encode())
+    for path in linked:
+        digest.update(f"{path}\0{inventory.source.file_problem(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def _validate(
+    inventory: Inventory, targets: Iterable[str] | None
+) -> tuple[ValidationResult, list[Record]]:
     paths = inventory.yaml_paths() if targets is None else sorted(set(targets))
     paths = [p for p in paths if p in inventory.entries]
     problems: list[Problem] = []
@@ -73,7 +172,8 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
         problems.extend(reference_problems(inventory, record))
         problems.extend(_file_problems(inventory, record))
     problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))
-    return ValidationResult(tuple(sorted(set(problems))), len(paths), inventory.source.label)
+    result = ValidationResult(tuple(sorted(set(problems))), len(paths), inventory.source.label)
+    return result, records
 
 
 def _duplicate_ids(inventory: Inventory, paths: list[str]) -> list[Problem]:

@@ -433,3 +433,20 @@ def test_no_cache_gives_the_same_answers(minirepo: Path, run_cli: Invoke) -> Non
     uncached = run_cli("--repo", minirepo, "validate", "--no-cache")
     assert cached.exit_code == uncached.exit_code == 1
     assert cached.stdout == uncached.stdout != ""
+
+
+def test_remembered_validation_sees_linked_files_change(minirepo: Path, run_cli: Invoke) -> None:
+    """An unchanged repository is answered from the remembered result, but deleting or
+    restoring a file that a record links to (not a YAML file) changes the answer."""
+    runbook = minirepo / "runbooks" / "m1.md"
+    text = runbook.read_text(encoding="utf-8")
+    assert run_cli("--repo", minirepo, "validate").exit_code == 0
+    assert (minirepo / ".compliance-cache" / "validation.marshal").is_file()
+    assert run_cli("--repo", minirepo, "validate").exit_code == 0  # remembered
+    runbook.unlink()
+    gone = run_cli("--repo", minirepo, "validate")
+    assert gone.exit_code == 1
+    assert "runbook 'runbooks/m1.md' does not exist" in gone.stdout
+    assert run_cli("--repo", minirepo, "validate").stdout == gone.stdout  # remembered
+    runbook.write_text(text, encoding="utf-8")
+    assert run_cli("--repo", minirepo, "validate").exit_code == 0
