@@ -65,6 +65,7 @@ def stacked_bars(
     axes.set_title(title, loc="left")
     axes.tick_params(axis="x", labelrotation=30)
     axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_ylim(bottom=0, top=max(max(bottoms, default=0), 1) * 1.1)
     if len(series) > 1:
         axes.legend(frameon=False, fontsize=7)
     return _svg(figure)

@@ -678,8 +678,12 @@ def report(
             say(notice, fg="yellow")
     target = output or folder / f"compliance-report-{moment_date}-{(commit or 'worktree')[:12]}.pdf"
     manifest_target = target.with_name(target.stem + ".manifest.json")
-    write_output(manifest_target, manifest_bytes(manifest))
     write_output(target, pdf)
+    try:
+        write_output(manifest_target, manifest_bytes(manifest))
+    except ComplianceToolError:
+        target.unlink(missing_ok=True)  # a report without its manifest is not delivered
+        raise
     failing = evaluation.check.failing()
     say(
         f"wrote {target} ({len(pdf) // 1024} KiB, {'unsigned' if unsigned else 'signed by ' + signer_name}) "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import bisect
+import calendar
 import datetime as dt
 from collections import Counter
 from dataclasses import dataclass
@@ -47,12 +49,7 @@ def period_ends(since: dt.date, until: dt.date, every: str) -> list[dt.date]:
         if months:
             month = since.month - 1 + index * months
             year, month = since.year + month // 12, month % 12 + 1
-            day = min(
-                since.day,
-                [31, 29 if year % 4 == 0 else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][
-                    month - 1
-                ],
-            )
+            day = min(since.day, calendar.monthrange(year, month)[1])
             current = dt.date(year, month, day)
         else:
             assert delta is not None
@@ -70,10 +67,18 @@ def compute_trend(
     schemas = SchemaSet()
     cache = ParseCache(None, schemas.digest)
     points: list[TrendPoint] = []
+    # one walk of the first-parent history: (committer time, commit), oldest first
+    walk = [
+        line.split()
+        for line in repo.git.log("--first-parent", "--format=%ct %H", ref).split("\n")
+        if line
+    ]
+    times = [int(t) for t, _ in reversed(walk)]
+    shas = [sha for _, sha in reversed(walk)]
     for end in period_ends(since, until, every):
-        commit = repo.git.rev_list(
-            "-1", "--first-parent", f"--before={end.isoformat()}T23:59:59", ref
-        ).strip()
+        cutoff = dt.datetime(end.year, end.month, end.day, 23, 59, 59, tzinfo=dt.UTC).timestamp()
+        position = bisect.bisect_right(times, cutoff)
+        commit = shas[position - 1] if position else ""
         if not commit:
             continue
         inventory = Inventory(GitSource.open(root, commit, repo), schemas, cache)

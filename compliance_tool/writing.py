@@ -22,7 +22,20 @@ def write_output(target: Path, data: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are for readers
         os.replace(temp, target)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        raise ComplianceToolError(
+            f"cannot write {target}: {exc.strerror}",
+            hint="check that the path is not a folder and that you may write there",
+        ) from None
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0o022)
+    os.umask(current)
+    return current

@@ -53,12 +53,18 @@ def headline(diff: SemanticDiff) -> str:
             elif change.path == "risk.tier":
                 parts.append(f"moves {entity.id} to risk tier {show(change.new)}")
     failing = sorted({r.rule for r in diff.results if r.new == "fail"})
-    resolved = sorted({r.rule for r in diff.results if r.old == "fail" and r.new != "fail"})
+    resolved = sorted({r.rule for r in diff.results if r.old == "fail" and r.new == "pass"})
+    dropped = sorted(
+        {r.rule for r in diff.results if r.old == "fail" and r.new == "not applicable"}
+    )
+    outcomes = []  # rule results matter most: they are never cut from the summary
     if failing:
-        parts.append("makes " + _some(failing, "rule") + " fail")
+        outcomes.append("makes " + _some(failing, "rule") + " fail")
     if resolved:
-        parts.append("resolves " + _some(resolved, "rule"))
-    if not parts:
+        outcomes.append("resolves " + _some(resolved, "rule"))
+    if dropped:
+        outcomes.append("ends failures of " + _some(dropped, "rule") + " that no longer apply")
+    if not parts and not outcomes:
         modified = sum(1 for e in diff.entities if e.change == "modified")
         return (
             f"This change modifies {modified} record(s) without changing rule results."
@@ -67,8 +73,9 @@ def headline(diff: SemanticDiff) -> str:
         )
     unique = list(dict.fromkeys(parts))
     if len(unique) > 6:
-        unique = [*unique[:6], f"and {len(unique) - 6} more changes"]
-    text = "; ".join(unique)
+        extra = len(unique) - 5
+        unique = [*unique[:5], f"and {extra} more record change{'s' if extra != 1 else ''}"]
+    text = "; ".join(unique + outcomes)
     return text[:1].upper() + text[1:] + "."
 
 
@@ -155,7 +162,9 @@ def render_markdown(diff: SemanticDiff) -> str:
     if diff.empty:
         lines.append("No changes to inventory, policies or rule results.")
     lines.append(
-        f"<sub>compliance-tool {__version__} · `compliance-tool diff {_md(diff.base)}`</sub>"
+        f"<sub>compliance-tool {__version__} · `compliance-tool diff {_md(diff.base)}"
+        + ("" if diff.head == "working tree" else f" {_md(diff.head)}")
+        + "`</sub>"
     )
     return "\n".join(lines) + "\n"
 
