@@ -960,6 +960,7 @@ def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format:
                             "failing": p.failing,
                             "waived": p.waived,
                             "production_models": p.production_models,
+                            "invalid": p.invalid,
                         }
                         for p in points
                     ],
@@ -974,6 +975,12 @@ def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format:
         f"{'med':>5} {'low':>5} {'info':>5} {'waived':>6} {'prod':>5}"
     )
     for p in points:
+        if p.invalid:
+            click.echo(
+                f"{p.end.isoformat():<11} {p.commit[:12]:<12} not evaluated: "
+                f"{p.invalid} validation problem(s) at this commit"
+            )
+            continue
         f = p.failing
         click.echo(
             f"{p.end.isoformat():<11} {p.commit[:12]:<12} {p.share_passing:>8.0%} "

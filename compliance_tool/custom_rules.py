@@ -41,8 +41,17 @@ class GovernanceValidator(cerberus.Validator):
         facts: Facts = self._config["facts"]
         return facts
 
+    def _fact(self, name: str, key: str = "") -> Any:
+        """A fact, recorded among the reads of this evaluation (see Facts.fact)."""
+        value = self.facts.fact(name, key)
+        reads = self._config.get("reads")
+        if reads is not None:
+            reads.append((name, key, value))
+        return value
+
     @property
     def today(self) -> dt.date:
+        self._fact("today")
         return self.facts.as_of
 
     def _validate_active_person(self, constraint: Any, field: str, value: Any) -> None:
@@ -59,6 +68,7 @@ class GovernanceValidator(cerberus.Validator):
             return
         roles = set(constraint) if isinstance(constraint, list) else set()
         for person_id in _as_list(value):
+            self._fact("person", str(person_id))
             person = self.facts.people.get(str(person_id))
             if person is None:
                 self._error(field, f"'{person_id}' is not a person in the inventory")
@@ -89,11 +99,13 @@ class GovernanceValidator(cerberus.Validator):
         if day is None:
             self._error(field, f"'{value}' is not a date")
             return
-        age = (self.today - day).days
+        age = (self.facts.as_of - day).days
         if age > int(limit):
             self._error(field, f"{value} is {age} days before {self.today}, more than {limit}")
         elif age < 0:
             self._error(field, f"{value} is in the future (evaluation date {self.today})")
+        else:  # a pass holds for every date of the window: that is what it depended on
+            self._fact("between", f"{day}|{day + dt.timedelta(days=int(limit))}")
 
     def _validate_within_days_of(self, constraint: Any, field: str, value: Any) -> None:
         """The date or date-time is at most ``days`` days after the date in ``field``
@@ -139,11 +151,13 @@ class GovernanceValidator(cerberus.Validator):
             self._error(field, f"'{value}' is not a date")
             return
         due = day + cadence
-        if due < self.today:
+        if due < self.facts.as_of:
             self._error(
                 field,
                 f"{value} plus the {cadence_text} cadence fell due on {due}, before {self.today}",
             )
+        else:
+            self._fact("between", f"{dt.date.min}|{due}")
 
     def _validate_not_past(self, constraint: Any, field: str, value: Any) -> None:
         """The date is today or later (a due date, an expiry, a contract end).
@@ -154,8 +168,12 @@ class GovernanceValidator(cerberus.Validator):
         {'type': 'boolean'}
         """
         day = parse_date(value)
-        if constraint and (day is None or day < self.today):
+        if not constraint:
+            return
+        if day is None or day < self.facts.as_of:
             self._error(field, f"{value} is before {self.today}")
+        else:
+            self._fact("between", f"{dt.date.min}|{day}")
 
     def _validate_max_duration(self, constraint: Any, field: str, value: Any) -> None:
         """The ISO 8601 duration is at most the given one.
@@ -184,7 +202,7 @@ class GovernanceValidator(cerberus.Validator):
         {'type': 'boolean'}
         """
         for dataset_id in _as_list(value):
-            if self.facts.personal_data(str(dataset_id)) != constraint:
+            if self._fact("personal_data", str(dataset_id)) != constraint:
                 state = "does not carry" if constraint else "carries"
                 self._error(field, f"dataset '{dataset_id}' {state} personal data")
 
@@ -197,7 +215,7 @@ class GovernanceValidator(cerberus.Validator):
         The rule's arguments are validated against this schema:
         {'type': 'boolean'}
         """
-        if constraint and not self.facts.lineage_complete(str(value)):
+        if constraint and not self._fact("lineage_complete", str(value)):
             self._error(field, f"the lineage of '{value}' is incomplete or circular")
 
     def _validate_rotation_staffed(self, constraint: Any, field: str, value: Any) -> None:
@@ -211,6 +229,7 @@ class GovernanceValidator(cerberus.Validator):
         {'type': 'dict', 'schema': {'min_members': {'type': 'integer'},
          'min_internal': {'type': 'integer'}}}
         """
+        self._fact("rotation", str(value))
         rotation = self.facts.rotations.get(str(value))
         if rotation is None:
             self._error(field, f"'{value}' is not a rotation in the inventory")
@@ -240,7 +259,7 @@ class GovernanceValidator(cerberus.Validator):
         The rule's arguments are validated against this schema:
         {'type': 'boolean'}
         """
-        if bool(self.facts.rotations_of_person.get(str(value))) != constraint:
+        if self._fact("on_rotation", str(value)) != constraint:
             self._error(field, f"'{value}' is {'not ' if constraint else ''}on a rotation")
 
     def _validate_repo_file(self, constraint: Any, field: str, value: Any) -> None:
@@ -254,7 +273,7 @@ class GovernanceValidator(cerberus.Validator):
         """
         if not constraint:
             return
-        problem = self.facts.inventory.source.file_problem(str(value))
+        problem = self._fact("file", str(value))
         if problem:
             self._error(field, f"'{value}' {problem}")
 
@@ -306,6 +325,7 @@ class GovernanceValidator(cerberus.Validator):
             self._error(field, f"no '{constraint}' approval for version {version}")
             return
         for approval in candidates:
+            self._fact("person", str(approval.get("by")))
             person = self.facts.people.get(str(approval.get("by")))
             if str(approval.get("by")) not in developers and person is not None and person.active:
                 return

@@ -30,8 +30,8 @@ from compliance_tool import __version__
 from compliance_tool.custom_rules import GovernanceValidator
 from compliance_tool.errors import PolicyError
 from compliance_tool.facts import Facts
-from compliance_tool.fastpath import compile_selector, repo_file_paths
-from compliance_tool.kinds import Kind, Severity, walk
+from compliance_tool.fastpath import compile_selector
+from compliance_tool.kinds import Kind, Severity
 from compliance_tool.loader import Inventory, Record
 from compliance_tool.problems import Problem
 
@@ -186,7 +186,10 @@ def _rule_mistakes(
 
 
 def compile_rules(
-    inventory: Inventory, facts: Facts, only: list[str] | None = None
+    inventory: Inventory,
+    facts: Facts,
+    only: list[str] | None = None,
+    reads: list[tuple[str, str, Any]] | None = None,
 ) -> list[CompiledRule]:
     """Compile every rule file (or those named in ``only``); a PolicyError lists every
     unusable one, and then nothing runs."""
@@ -233,7 +236,9 @@ def compile_rules(
             if mistakes:
                 continue
             try:
-                validators[part] = GovernanceValidator(schema, allow_unknown=True, facts=facts)
+                validators[part] = GovernanceValidator(
+                    schema, allow_unknown=True, facts=facts, reads=reads
+                )
             except (TypeError, ValueError, KeyError, AttributeError) as error:
                 problem(
                     (part,),
@@ -335,13 +340,16 @@ Packed = tuple[str, int, int, tuple[tuple[str, str, int, int], ...]] | None
 """One rule on one record, compactly: None when 'when' did not select the record, else
 (status, line, column, details) — what the cache stores and workers send back."""
 
+Reads = tuple[tuple[str, str, Any], ...]
+"""The facts an evaluation read, with their values: (name, key, value)."""
+
 PARALLEL_MIN_EVALUATIONS = 20_000
 """Below this many (rule, record) evaluations a second process costs more than it saves."""
 
 _FORKED: Engine | None = None
 
 
-def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[Packed, float]]:
+def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[Packed, Reads, float]]:
     """Worker side of parallel evaluation (the engine arrives with the fork)."""
     engine = _FORKED
     assert engine is not None
@@ -350,27 +358,30 @@ def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[Packed, float]]:
         started = time.perf_counter()
         record = engine.inventory.load(path).record
         assert record is not None
-        out.append((engine.evaluate(engine.rules[index], record), time.perf_counter() - started))
+        packed, reads = engine.evaluate_tracked(engine.rules[index], record)
+        out.append((packed, reads, time.perf_counter() - started))
     return out
 
 
 class RuleCache:
-    """Rule results by (rule, record content) for one evaluation context, kept on disk.
+    """Rule results by (rule, record content), each with the facts it read.
 
-    The context digest covers the tool version, the evaluation date, the rule files and
-    every record that rules look across (people, rotations, datasets, controls); a
-    result's key adds the record's blob id and the existence of the repository files its
-    rule checks. Anything that could change a result changes its key.
+    A result is reused only when the rule files and tool are the same, the record's
+    content is the same, and every fact the evaluation read (a person's status and roles,
+    a rotation's members, whether a dataset carries personal data, whether a file exists,
+    the evaluation date for time-based checks) still has the value it had. So a change
+    of one person re-evaluates only what looked at that person, and a cache cannot give a
+    wrong answer. In memory for history and trend, on disk for check.
     """
 
-    FORMAT = 1
+    FORMAT = 2
 
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self.context = ""
-        self.entries: dict[str, Packed] = {}
+        self.entries: dict[str, tuple[Reads, Packed]] = {}
         self.dirty = False
-        self._stored: tuple[str, dict[str, Packed]] | None = None
+        self._stored: tuple[str, dict[str, tuple[Reads, Packed]]] | None = None
         if path is not None and path.is_file():
             try:
                 with open(path, "rb") as handle:
@@ -381,9 +392,10 @@ class RuleCache:
                 self._stored = None
 
     def open(self, context: str) -> None:
-        self.context = context
-        if self._stored is not None and self._stored[0] == context:
-            self.entries = self._stored[1]
+        if context != self.context:
+            self.context = context
+            stored = self._stored
+            self.entries = stored[1] if stored is not None and stored[0] == context else {}
 
     def save(self) -> None:
         if self.path is None or not self.dirty:
@@ -394,6 +406,7 @@ class RuleCache:
             with os.fdopen(handle, "wb") as out:
                 marshal.dump((self.FORMAT, self.context, self.entries), out)
             os.replace(temp, self.path)
+            self.dirty = False
         except OSError:
             pass
 
@@ -411,14 +424,11 @@ class Engine:
     ) -> None:
         self.inventory = inventory
         self.facts = Facts(inventory, as_of)
-        self.rules = compile_rules(inventory, self.facts, only)
+        self.reads: list[tuple[str, str, Any]] = []
+        self.rules = compile_rules(inventory, self.facts, only, self.reads)
         self.cache = cache
         self.jobs = jobs
         self._selectors = {r.id: compile_selector(r.source.get("when")) for r in self.rules}
-        self._file_paths = [
-            repo_file_paths(r.source.get("require")) + repo_file_paths(r.source.get("when"))
-            for r in self.rules
-        ]
 
     def evaluate(self, rule: CompiledRule, record: Record) -> Packed:
         """One rule on one record: None when not selected, else status and details.
@@ -434,6 +444,12 @@ class Engine:
                 where=f"{rule.path}:{rule.line}:1",
                 hint="fix the rule's when/require schema",
             ) from None
+
+    def evaluate_tracked(self, rule: CompiledRule, record: Record) -> tuple[Packed, Reads]:
+        """:meth:`evaluate`, with the facts it read (the validators append to one list)."""
+        self.reads.clear()
+        packed = self.evaluate(rule, record)
+        return packed, tuple(dict.fromkeys(self.reads))
 
     def _evaluate(self, rule: CompiledRule, record: Record) -> Packed:
         data = record.data
@@ -472,20 +488,22 @@ class Engine:
         )
 
     def _context(self) -> str:
-        digest = hashlib.sha256(f"{__version__}\0{self.facts.as_of}\0".encode())
-        for kind in (Kind.RULE, Kind.PERSON, Kind.ROTATION, Kind.DATASET, Kind.CONTROL):
-            for record_id in sorted(self.inventory.ids[kind]):
-                for path in self.inventory.ids[kind][record_id]:
-                    digest.update(f"{path}\0{self.inventory.load(path).blob}\n".encode())
+        """The tool and the rule files: what every cached result depends on."""
+        digest = hashlib.sha256(f"{__version__}\n".encode())
+        for record_id in sorted(self.inventory.ids[Kind.RULE]):
+            for path in self.inventory.ids[Kind.RULE][record_id]:
+                digest.update(f"{path}\0{self.inventory.load(path).blob}\n".encode())
         return digest.hexdigest()
 
-    def _key(self, index: int, record: Record) -> str:
-        files = [
-            f"{value}={self.inventory.source.file_problem(str(value)) or ''}"
-            for pattern in self._file_paths[index]
-            for _, value in walk(record.data, pattern)
-        ]
-        return f"{self.rules[index].id}\0{record.blob}\0{'|'.join(files)}"
+    def _cached(self, cache: RuleCache, key: str) -> tuple[bool, Packed]:
+        found = cache.entries.get(key)
+        if found is None:
+            return False, None
+        reads, packed = found
+        fact = self.facts.fact
+        if all(fact(name, arg) == value for name, arg, value in reads):
+            return True, packed
+        return False, None
 
     def run(self, commit: str | None = None) -> CheckResult:
         """Every rule on every record it applies to (cached, in parallel where it pays),
@@ -497,6 +515,7 @@ class Engine:
         if cache is not None:
             cache.open(self._context())
         outcome: dict[tuple[int, str], Packed] = {}
+        reads: dict[tuple[int, str], Reads] = {}
         work: list[tuple[int, str]] = []
         keys: dict[tuple[int, str], str] = {}
         records = {
@@ -505,9 +524,10 @@ class Engine:
         for index in plain:
             for record in records[self.rules[index].applies_to]:
                 if cache is not None:
-                    key = keys[(index, record.path)] = self._key(index, record)
-                    if key in cache.entries:
-                        outcome[(index, record.path)] = cache.entries[key]
+                    key = keys[(index, record.path)] = f"{self.rules[index].id}\0{record.blob}"
+                    hit, packed = self._cached(cache, key)
+                    if hit:
+                        outcome[(index, record.path)] = packed
                         continue
                 work.append((index, record.path))
         if self.jobs > 1 and len(work) >= PARALLEL_MIN_EVALUATIONS and _can_fork():
@@ -518,11 +538,11 @@ class Engine:
 
                 chunks = [work[i :: self.jobs] for i in range(self.jobs)]
                 with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                    for chunk, packed in zip(
+                    for chunk, answers in zip(
                         chunks, pool.map(_evaluate_chunk, chunks), strict=True
                     ):
-                        for item, (value, seconds) in zip(chunk, packed, strict=True):
-                            outcome[item] = value
+                        for item, (value, used, seconds) in zip(chunk, answers, strict=True):
+                            outcome[item], reads[item] = value, used
                             timings[self.rules[item[0]].id] += seconds
             finally:
                 _FORKED = None
@@ -531,11 +551,12 @@ class Engine:
                 started = time.perf_counter()
                 loaded = self.inventory.load(path).record
                 assert loaded is not None
-                outcome[(index, path)] = self.evaluate(self.rules[index], loaded)
+                item = (index, path)
+                outcome[item], reads[item] = self.evaluate_tracked(self.rules[index], loaded)
                 timings[self.rules[index].id] += time.perf_counter() - started
         if cache is not None:
             for item in work:
-                cache.entries[keys[item]] = outcome[item]
+                cache.entries[keys[item]] = (reads[item], outcome[item])
             cache.dirty = cache.dirty or bool(work)
             cache.save()
         results: list[Result] = []

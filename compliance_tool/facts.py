@@ -63,6 +63,9 @@ def parse_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
+_UNKNOWN = object()
+
+
 @dataclass(frozen=True, slots=True)
 class PersonFacts:
     """What rules need to know about a person."""
@@ -81,8 +84,48 @@ class Facts:
     inventory: Inventory
     as_of: dt.date
     _pii: dict[str, bool] = field(default_factory=dict)
+    _facts: dict[tuple[str, str], Any] = field(default_factory=dict)
     failing: set[tuple[str, str, str]] | None = None
     """(rule, kind, subject) of every failure, known once non-waiver rules have run."""
+
+    def fact(self, name: str, key: str) -> Any:
+        """One fact by name, as a plain comparable value. Custom rules read facts only
+        through here, so a cached result can list what it depended on and be reused
+        exactly when those facts are unchanged."""
+        found = self._facts.get((name, key), _UNKNOWN)
+        if found is _UNKNOWN:
+            found = self._facts[(name, key)] = self._fact(name, key)
+        return found
+
+    def _fact(self, name: str, key: str) -> Any:
+        if name == "today":
+            return self.as_of.isoformat()
+        if name == "between":  # is the evaluation date within FIRST|LAST (inclusive)?
+            first, _, last = key.partition("|")
+            return first <= self.as_of.isoformat() <= last
+        if name == "person":
+            person = self.people.get(key)
+            return (
+                None
+                if person is None
+                else (person.active, person.external, tuple(sorted(person.roles)))
+            )
+        if name == "rotation":
+            rotation = self.rotations.get(key)
+            if rotation is None:
+                return None
+            return tuple(
+                (str(m), self.fact("person", str(m))) for m in rotation.data.get("members") or ()
+            )
+        if name == "on_rotation":
+            return bool(self.rotations_of_person.get(key))
+        if name == "personal_data":
+            return self.personal_data(key)
+        if name == "lineage_complete":
+            return self.lineage_complete(key)
+        if name == "file":
+            return self.inventory.source.file_problem(key)
+        raise KeyError(name)
 
     def prepare(self) -> None:
         """Compute every fact now (before worker processes fork and share them)."""

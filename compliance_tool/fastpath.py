@@ -86,33 +86,3 @@ def compile_selector(schema: Any) -> Predicate | None:
         return True
 
     return predicate
-
-
-OF_RULES = ("anyof", "oneof", "allof", "noneof")
-
-
-def repo_file_paths(schema: Any, at: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
-    """Dotted patterns (``*`` for list items) of every field checked with ``repo_file``,
-    through nested schemas and *of alternatives: their existence is part of a cached
-    result's key."""
-    found: list[tuple[str, ...]] = []
-    if not isinstance(schema, dict):
-        return found
-    for field, rules in schema.items():
-        if not isinstance(rules, dict):
-            continue
-        for alternatives in (rules.get(name) for name in OF_RULES):
-            for alternative in alternatives if isinstance(alternatives, list) else ():
-                found.extend(repo_file_paths({field: alternative}, at))
-        here = (*at, str(field))
-        if rules.get("repo_file"):
-            found.append(here)
-        nested = rules.get("schema")
-        if isinstance(nested, dict) and rules.get("type") == "list":
-            # a list's item rules: {type: dict, schema: {...}} apply to each item
-            found.extend(repo_file_paths(nested.get("schema"), (*here, "*")))
-            if nested.get("repo_file"):
-                found.append((*here, "*"))
-        elif isinstance(nested, dict):
-            found.extend(repo_file_paths(nested, here))
-    return found

@@ -289,7 +289,7 @@ def report_history(
         "a good signature"
     )
     start = as_of - dt.timedelta(days=30 * trend_months)
-    points = compute_trend(root, start, as_of, "P1M", ref=commit)
+    points = [p for p in compute_trend(root, start, as_of, "P1M", ref=commit) if not p.invalid]
     return {
         "previous": previous,
         "revisions": [{**r, "date": r["date"][:10]} for r in revisions],

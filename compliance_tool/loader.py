@@ -102,6 +102,9 @@ class ParseCache:
         self._entries: dict[str, tuple[Any, ...]] | None = None if path is not None else {}
         self.used: set[str] = set()
         self.dirty = False
+        self.parsed: dict[str, tuple[Document, str, list[SchemaIssue], bool]] = {}
+        """Parsed documents, positions included, shared by the snapshots of one process
+        (history and trend read many commits that share most files)."""
 
     @property
     def entries(self) -> dict[str, tuple[Any, ...]]:
@@ -267,6 +270,12 @@ class Inventory:
                 "symlink",
             )
             return LoadedFile(path, "", None, (problem,))
+        cache = self.cache
+        known = entry.blob if entry.link is None else None  # a commit names its blobs
+        if known is not None and cache is not None and known in cache.parsed:
+            document, declared, schema_issues, todo = cache.parsed[known]
+            loaded = self._assemble(path, known, document, declared, schema_issues)
+            return replace(loaded, placeholders=todo) if todo else loaded
         try:
             raw = self.source.read(entry)
         except OSError as exc:
@@ -275,15 +284,20 @@ class Inventory:
             )
             return LoadedFile(path, "", None, (problem,))
         blob = self.source.blob(entry, raw)
-        packed = self.cache.get(blob) if self.cache is not None else None
-        if packed is not None:
+        parsed = cache.parsed.get(blob) if cache is not None else None
+        packed = cache.get(blob) if cache is not None and parsed is None else None
+        if parsed is not None:
+            document, declared, schema_issues, todo = parsed
+        elif packed is not None:
             document, declared, schema_issues, todo = _unpack(packed, lambda: parse_document(raw))
         else:
             document = parse_document(raw)
             declared, schema_issues = self._schema_check(document)
             todo = PLACEHOLDER_BYTES in raw
-            if self.cache is not None:
-                self.cache.put(blob, _pack(document, declared, schema_issues, todo))
+            if cache is not None:
+                cache.put(blob, _pack(document, declared, schema_issues, todo))
+        if cache is not None and cache.path is None:  # one process, many snapshots
+            cache.parsed[blob] = (document, declared, schema_issues, todo)
         loaded = self._assemble(path, blob, document, declared, schema_issues)
         return replace(loaded, placeholders=todo) if todo else loaded
 

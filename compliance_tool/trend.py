@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compliance_tool.coverage import compute_coverage
-from compliance_tool.engine import Status
+from compliance_tool.engine import RuleCache, Status
+from compliance_tool.errors import InventoryError
 from compliance_tool.facts import parse_duration
 from compliance_tool.kinds import Kind, Lifecycle, Severity
 from compliance_tool.loader import Inventory, ParseCache
@@ -29,6 +30,8 @@ class TrendPoint:
     failing: dict[str, int]
     waived: int
     production_models: int
+    invalid: int = 0
+    """Validation problems at this commit (its rules were then not evaluated)."""
 
 
 def period_ends(since: dt.date, until: dt.date, every: str) -> list[dt.date]:
@@ -66,6 +69,7 @@ def compute_trend(
     repo = open_repo(root)
     schemas = SchemaSet()
     cache = ParseCache(None, schemas.digest)
+    results = RuleCache(None)  # shared by the points: most records do not change between them
     points: list[TrendPoint] = []
     # one walk of the first-parent history: (committer time, commit), oldest first
     walk = [
@@ -82,7 +86,11 @@ def compute_trend(
         if not commit:
             continue
         inventory = Inventory(GitSource.open(root, commit, repo), schemas, cache)
-        evaluation = evaluate(inventory, end)
+        try:
+            evaluation = evaluate(inventory, end, results)
+        except InventoryError as error:  # a past commit that does not validate: say so
+            points.append(TrendPoint(end, commit, 0.0, {}, 0, 0, len(error.details)))
+            continue
         coverage = compute_coverage(inventory, evaluation.check)
         failing = Counter(r.severity.label for r in evaluation.check.failing())
         points.append(

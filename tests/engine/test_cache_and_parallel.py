@@ -141,7 +141,8 @@ def test_cache_serves_unchanged_results_and_recomputes_a_deleted_runbook(
     fourth = _engine_run(sample_copy)
     assert fourth.results == first.results
     assert result_keys(fourth) == PLANTED
-    assert _computed(fourth) == set()  # the key with the runbook present is cached already
+    # the cached result now records the runbook as missing: only that result is computed again
+    assert _computed(fourth) == {"RUN-01-runbook-exists"}
     assert _cached_and_fresh(sample_copy) == PLANTED
 
 
