@@ -81,6 +81,7 @@ def test_one_point_per_month_end(run_cli: Invoke, months: tuple[Path, dict[str, 
             "failing": _failing(1),
             "waived": 0,
             "production_models": 1,
+            "invalid": 0,
         },
         {
             "end": "2026-02-28",
@@ -89,6 +90,7 @@ def test_one_point_per_month_end(run_cli: Invoke, months: tuple[Path, dict[str, 
             "failing": _failing(1),
             "waived": 0,
             "production_models": 1,
+            "invalid": 0,
         },
         {
             "end": "2026-03-31",
@@ -97,6 +99,7 @@ def test_one_point_per_month_end(run_cli: Invoke, months: tuple[Path, dict[str, 
             "failing": _failing(1),
             "waived": 0,
             "production_models": 2,
+            "invalid": 0,
         },
         {
             "end": "2026-04-30",
@@ -105,6 +108,7 @@ def test_one_point_per_month_end(run_cli: Invoke, months: tuple[Path, dict[str, 
             "failing": _failing(0),
             "waived": 0,
             "production_models": 2,
+            "invalid": 0,
         },
     ]
 
@@ -149,3 +153,20 @@ def test_month_ends_of_a_century_year(run_cli: Invoke, months: tuple[Path, dict[
         ("2100-02-28", commits["may"]),
         ("2100-03-31", commits["may"]),
     ]
+
+
+def test_a_commit_that_does_not_validate_is_shown_not_evaluated(
+    run_cli: Invoke, months: tuple[Path, dict[str, str]]
+) -> None:
+    """A past commit with a broken file does not stop the trend: its point says so."""
+    root, commits = months
+    repo = Script(root)
+    repo.edit("inventory/models/m2.yaml", "lifecycle: development", "lifecycle: nonsense")
+    broken = repo.commit("A typo", "2026-06-10T09:00:00+00:00")
+    points = _trend(run_cli, root, "--since", "2026-05-31", "--until", "2026-06-30")
+    assert [(p["end"], p["commit"], p["invalid"]) for p in points] == [
+        ("2026-05-31", commits["may"], 0),
+        ("2026-06-30", broken, 1),
+    ]
+    text = run_cli("--repo", root, "trend", "--since", "2026-06-30", "--until", "2026-06-30")
+    assert "not evaluated: 1 validation problem(s) at this commit" in text.stdout
