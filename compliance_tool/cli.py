@@ -118,7 +118,9 @@ def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
 
 def date_option(name: str, help_text: str, required: bool = False) -> Callable[[F], F]:
     """A ``YYYY-MM-DD`` option."""
-    return click.option(name, type=DATE, default=None, required=required, help=help_text)
+    return click.option(
+        name, type=DATE, default=None, required=required, help=help_text, metavar="YYYY-MM-DD"
+    )
 
 
 def ref_option(func: F) -> F:
@@ -259,7 +261,8 @@ def as_of_option(func: F) -> F:
         "as_of",
         type=DATE,
         default=None,
-        help="Evaluation date for every time-based check (YYYY-MM-DD; default: today, UTC).",
+        metavar="YYYY-MM-DD",
+        help="Evaluation date for every time-based check (default: today, UTC).",
     )(func)
 
 
@@ -923,7 +926,7 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
 
 
 @cli.command()
-@click.option("--since", type=DATE, required=True, help="First period end.")
+@date_option("--since", "First period end.", required=True)
 @date_option("--until", "Last period end (default: today).")
 @click.option(
     "--every",
