@@ -362,6 +362,11 @@ def check(
     evaluation = evaluate(inventory, _as_of(as_of), rule_cache(where), jobs or default_jobs())
     result = evaluation.check
     _emit(outputs, lambda name: CHECK_REPORTERS[name](result))
+    if timings and not result.timings:
+        say(
+            "timings: none, the result was remembered from an identical earlier run "
+            "(--no-cache evaluates afresh)"
+        )
     if timings:
         for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
             say(f"{seconds * 1000:9.2f} ms  {rule_id}")

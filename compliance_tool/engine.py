@@ -382,9 +382,14 @@ class RuleCache:
         self.entries: dict[str, tuple[Reads, Packed]] = {}
         self.dirty = False
         self._stored: tuple[str, dict[str, tuple[Reads, Packed]]] | None = None
-        if path is not None and path.is_file():
+        self._loaded = False
+
+    def _load(self) -> None:
+        """Read the file on first use: a remembered whole check never needs it."""
+        self._loaded = True
+        if self.path is not None and self.path.is_file():
             try:
-                with open(path, "rb") as handle:
+                with open(self.path, "rb") as handle:
                     version, context, entries = marshal.load(handle)
                 if version == self.FORMAT and isinstance(entries, dict):
                     self._stored = (context, entries)
@@ -392,6 +397,8 @@ class RuleCache:
                 self._stored = None
 
     def open(self, context: str) -> None:
+        if not self._loaded:
+            self._load()
         if context != self.context:
             self.context = context
             stored = self._stored
@@ -425,6 +432,8 @@ class Engine:
         self.inventory = inventory
         self.facts = Facts(inventory, as_of)
         self.reads: list[tuple[str, str, Any]] = []
+        self.all_reads: set[tuple[str, str, Any]] = set()
+        """Every fact the last run depended on, evaluated or taken from the cache."""
         self.rules = compile_rules(inventory, self.facts, only, self.reads)
         self.cache = cache
         self.jobs = jobs
@@ -502,6 +511,7 @@ class Engine:
         reads, packed = found
         fact = self.facts.fact
         if all(fact(name, arg) == value for name, arg, value in reads):
+            self.all_reads.update(reads)
             return True, packed
         return False, None
 
@@ -554,6 +564,8 @@ class Engine:
                 item = (index, path)
                 outcome[item], reads[item] = self.evaluate_tracked(self.rules[index], loaded)
                 timings[self.rules[index].id] += time.perf_counter() - started
+        for used in reads.values():
+            self.all_reads.update(used)
         if cache is not None:
             for item in work:
                 cache.entries[keys[item]] = (reads[item], outcome[item])

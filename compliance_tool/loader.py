@@ -102,6 +102,8 @@ class ParseCache:
         self._entries: dict[str, tuple[Any, ...]] | None = None if path is not None else {}
         self.used: set[str] = set()
         self.dirty = False
+        self._lookups = 0
+        self._big: bool | None = None
         self.parsed: dict[str, tuple[Document, str, list[SchemaIssue], bool]] = {}
         """Parsed documents, positions included, shared by the snapshots of one process
         (history and trend read many commits that share most files)."""
@@ -126,15 +128,30 @@ class ParseCache:
     def entries(self, value: dict[str, tuple[Any, ...]]) -> None:
         self._entries = value
 
+    LAZY_LOOKUPS = 256
+    """Lookups answered by parsing before the whole cache file is read: reading a few
+    files (the rules, a pull request's changes) is cheaper than loading every entry."""
+
+    BIG = 4 << 20
+    """A cache file above this size is read only once many lookups have been made."""
+
     def get(self, blob: str) -> tuple[Any, ...] | None:
+        if self._entries is None and self.path is not None:
+            if self._big is None:
+                self._big = self.path.is_file() and self.path.stat().st_size > self.BIG
+            self._lookups += 1
+            if self._big and self._lookups <= self.LAZY_LOOKUPS:
+                return None
         found = self.entries.get(blob)
         if found is not None:
             self.used.add(blob)
         return found
 
     def put(self, blob: str, value: tuple[Any, ...]) -> None:
-        self.entries[blob] = value
         self.used.add(blob)
+        if self._entries is None and self.path is not None:
+            return  # not loaded: a handful of files is not worth rewriting the cache for
+        self.entries[blob] = value
         self.dirty = True
 
     def prune(self) -> None:
@@ -203,6 +220,8 @@ class Inventory:
             stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             self.ids[kind].setdefault(stem, []).append(path)
         self._loaded: dict[str, LoadedFile] = {}
+        self.content_key: str | None = None
+        """Digest of every governance file and linked file, set by a whole validation."""
 
     # -- what exists, from file names alone -----------------------------------------
 

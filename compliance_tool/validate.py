@@ -56,10 +56,13 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     unchanged repository is answered from it after reading and hashing the files."""
     memo = _memo_path(inventory) if targets is None else None
     stored = _read_memo(memo)
-    if stored is not None and stored[0] == _memo_key(inventory, stored[1]):
-        return ValidationResult(
-            tuple(Problem(*p) for p in stored[2]), stored[3], inventory.source.label
-        )
+    if stored is not None:
+        key = _memo_key(inventory, stored[1])
+        if stored[0] == key:
+            inventory.content_key = key
+            return ValidationResult(
+                tuple(Problem(*p) for p in stored[2]), stored[3], inventory.source.label
+            )
     result, records = _validate(inventory, targets)
     if memo is not None:
         linked = sorted(
@@ -71,10 +74,11 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
                 if isinstance(value, str)
             }
         )
+        inventory.content_key = _memo_key(inventory, linked)
         _write_memo(
             memo,
             (
-                _memo_key(inventory, linked),
+                inventory.content_key,
                 linked,
                 [_fields(p) for p in result.problems],
                 result.files_checked,
