@@ -64,6 +64,10 @@ class ToolGroup(click.Group):
         except KeyboardInterrupt:
             say("interrupted")
             ctx.exit(EXIT_INTERRUPTED)
+        except BrokenPipeError:  # the reader went away (| head): stop quietly
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+            ctx.exit(EXIT_OK)
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except Exception as error:  # the last line of defence: say what and how to report
