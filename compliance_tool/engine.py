@@ -432,8 +432,8 @@ class Engine:
         self.inventory = inventory
         self.facts = Facts(inventory, as_of)
         self.reads: list[tuple[str, str, Any]] = []
-        self.all_reads: set[tuple[str, str, Any]] = set()
-        """Every fact the last run depended on, evaluated or taken from the cache."""
+        self.used_reads: list[Reads] = []
+        """The reads of every result of the last run, evaluated or taken from the cache."""
         self.rules = compile_rules(inventory, self.facts, only, self.reads)
         self.cache = cache
         self.jobs = jobs
@@ -511,7 +511,7 @@ class Engine:
         reads, packed = found
         fact = self.facts.fact
         if all(fact(name, arg) == value for name, arg, value in reads):
-            self.all_reads.update(reads)
+            self.used_reads.append(reads)
             return True, packed
         return False, None
 
@@ -564,8 +564,7 @@ class Engine:
                 item = (index, path)
                 outcome[item], reads[item] = self.evaluate_tracked(self.rules[index], loaded)
                 timings[self.rules[index].id] += time.perf_counter() - started
-        for used in reads.values():
-            self.all_reads.update(used)
+        self.used_reads.extend(reads.values())
         if cache is not None:
             for item in work:
                 cache.entries[keys[item]] = (reads[item], outcome[item])

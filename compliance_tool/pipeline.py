@@ -120,7 +120,7 @@ def remembered_check(engine: Engine, memo: Path, as_of: dt.date) -> CheckResult 
 
 
 def remember_check(engine: Engine, memo: Path, as_of: dt.date, check: CheckResult) -> None:
-    files = sorted({key for name, key, _ in engine.all_reads if name == "file"})
+    files = sorted({key for reads in engine.used_reads for name, key, _ in reads if name == "file"})
     packed = [
         (
             r.rule,
