@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import functools
 import gc
-import hashlib
 import json
 import os
 import platform
@@ -35,36 +34,26 @@ from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import yaml
-from synthetic import SAMPLE_ROOT, generate
+from benchlib import (
+    DEFAULT_DIRS,
+    FLOOR_LABEL,
+    SIZES,
+    BenchError,
+    cli_command,
+    cli_environment,
+    governance_files,
+    parse_floor,
+    prepare_synthetic,
+)
 
 from compliance_tool.session import CACHE_DIR, Where, open_inventory
 from compliance_tool.validate import validate
-
-SIZES: dict[str, dict[str, int]] = {
-    "small": {"models": 200, "datasets": 400, "people": 60},
-    "full": {"models": 10_000, "datasets": 20_000, "people": 2_000},
-}
-DEFAULT_DIR = Path("/tmp/ct-bench-synthetic")
-MARKER = ".ct-bench.json"
-"""Written at the root of a generated repository: what it was generated from."""
 
 COLD_TARGET = 1.5
 WARM_TARGET = 0.2
 CHANGED_TARGET_S = 1.0
 
-try:
-    FLOOR_LOADER: type = yaml.CSafeLoader
-    FLOOR_LABEL = "CSafeLoader"
-except AttributeError:  # pragma: no cover - PyYAML built without libyaml
-    FLOOR_LOADER = yaml.SafeLoader
-    FLOOR_LABEL = "SafeLoader (no libyaml!)"
-
 OK_LINE = re.compile(r"ok: (\d+) files valid")
-
-
-class BenchError(Exception):
-    """The benchmark cannot run or a measured command did not succeed."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,89 +81,9 @@ class Measurement:
 # -- the repository ---------------------------------------------------------------------
 
 
-def _fingerprint(params: dict[str, int]) -> dict[str, object]:
-    """What a generated repository depends on: parameters, generator and sample policies."""
-    digest = hashlib.sha256(Path(__file__).with_name("synthetic.py").read_bytes())
-    policies = SAMPLE_ROOT / "policies"
-    if policies.is_dir():
-        for file in sorted(policies.rglob("*")):
-            if file.is_file():
-                digest.update(file.relative_to(SAMPLE_ROOT).as_posix().encode() + b"\0")
-                digest.update(file.read_bytes())
-    return {**params, "inputs": digest.hexdigest()}
-
-
-def _git(root: Path, *args: str) -> str:
-    """Run git in ``root`` (the synthetic repository only) and return its output."""
-    done = subprocess.run(
-        [
-            "git",
-            "-c",
-            "user.name=compliance-tool bench",
-            "-c",
-            "user.email=bench@example.invalid",
-            "-c",
-            "commit.gpgsign=false",
-            *args,
-        ],
-        cwd=root,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise BenchError(f"git {' '.join(args)} failed in {root}: {done.stderr.strip()}")
-    return done.stdout
-
-
-def _reusable(root: Path, fingerprint: dict[str, object]) -> bool:
-    marker = root / MARKER
-    if not marker.is_file() or not (root / ".git").is_dir():
-        return False
-    try:
-        if json.loads(marker.read_text(encoding="utf-8")) != fingerprint:
-            return False
-        return _git(root, "status", "--porcelain", "--", "inventory", "policies") == ""
-    except (OSError, ValueError, BenchError):
-        return False
-
-
 def prepare_repository(root: Path, size: str, seed: int, regenerate: bool) -> bool:
     """Make sure ``root`` holds the committed synthetic repository; True if it was reused."""
-    params = {**SIZES[size], "seed": seed}
-    fingerprint = _fingerprint(params)
-    if not regenerate and _reusable(root, fingerprint):
-        return True
-    if root.exists():
-        if (root / MARKER).is_file():
-            shutil.rmtree(root)
-        elif any(root.iterdir()):
-            raise BenchError(
-                f"{root} is not empty and was not made by this benchmark: pass another --dir"
-            )
-    root.mkdir(parents=True, exist_ok=True)
-    started = time.perf_counter()
-    counts = generate(root, **SIZES[size], seed=seed)
-    (root / MARKER).write_text(json.dumps(fingerprint, indent=2) + "\n", encoding="utf-8")
-    print(f"generated {counts.total} files in {time.perf_counter() - started:.1f} s", flush=True)
-    started = time.perf_counter()
-    _git(root, "init", "-q")
-    _git(root, "add", "-A")
-    _git(root, "commit", "-q", "-m", "synthetic governance repository")
-    print(f"committed to git in {time.perf_counter() - started:.1f} s", flush=True)
-    return False
-
-
-def governance_files(root: Path) -> list[Path]:
-    """Every YAML file under inventory/ and policies/, as the validator lists them."""
-    found: list[Path] = []
-    for top in ("inventory", "policies"):
-        for folder, dirs, files in os.walk(root / top):
-            dirs.sort()
-            found.extend(
-                Path(folder, name) for name in sorted(files) if name.endswith((".yaml", ".yml"))
-            )
-    return found
+    return prepare_synthetic(root, **SIZES[size], seed=seed, regenerate=regenerate)
 
 
 # -- what is timed ----------------------------------------------------------------------
@@ -192,16 +101,6 @@ def _repeat(runs: int, action: Callable[[], int]) -> tuple[tuple[float, ...], in
     return tuple(times), files
 
 
-def parse_floor(paths: Sequence[Path]) -> int:
-    """Read and parse every file with the fastest safe loader; nothing else."""
-    load = yaml.load
-    loader = FLOOR_LOADER
-    for path in paths:
-        with open(path, "rb") as handle:
-            load(handle.read(), Loader=loader)  # a safe loader: no arbitrary objects
-    return len(paths)
-
-
 def validate_in_process(root: Path, use_cache: bool) -> int:
     """``validate(open_inventory(...))`` as the CLI does it, without the interpreter start."""
     inventory = open_inventory(Where(root=root, ref=None, use_cache=use_cache))
@@ -213,28 +112,6 @@ def validate_in_process(root: Path, use_cache: bool) -> int:
             f"{first.message}"
         )
     return result.files_checked
-
-
-def cli_command() -> list[str]:
-    """How to start the CLI of the installed package in a fresh interpreter."""
-    script = Path(sys.executable).with_name("compliance-tool")
-    if script.is_file():
-        return [str(script)]
-    found = shutil.which("compliance-tool")
-    return [found] if found else [sys.executable, "-m", "compliance_tool"]
-
-
-def cli_environment(no_cache: bool) -> dict[str, str]:
-    """The caller's environment without settings that would change what is measured."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith("COMPLIANCE_TOOL_") and k != "GITHUB_ACTIONS"
-    }
-    env["NO_COLOR"] = "1"
-    if no_cache:
-        env["COMPLIANCE_TOOL_NO_CACHE"] = "1"
-    return env
 
 
 def validate_cli(root: Path, no_cache: bool, *extra: str) -> int:
@@ -420,7 +297,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size", choices=sorted(SIZES), default="full")
     parser.add_argument("--runs", type=int, default=3, help="runs per figure (median shown)")
-    parser.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="synthetic repository")
+    parser.add_argument(
+        "--dir", type=Path, default=None, help="synthetic repository (default: one per size)"
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--regenerate", action="store_true", help="do not reuse the repository")
     parser.add_argument("--json", type=Path, default=None, help="also write results as JSON")
@@ -429,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.error("--runs must be at least 1")
     for name in [k for k in os.environ if k.startswith("COMPLIANCE_TOOL_")]:
         del os.environ[name]  # the in-process runs must see the settings they ask for
-    root: Path = args.dir.resolve()
+    root: Path = (args.dir or DEFAULT_DIRS[args.size]).resolve()
     try:
         reused = prepare_repository(root, args.size, args.seed, args.regenerate)
         paths = governance_files(root)
