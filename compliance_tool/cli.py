@@ -823,6 +823,7 @@ def diff(
     from compliance_tool.pipeline import evaluate
     from compliance_tool.reporters.diff_format import DIFF_FORMATS
     from compliance_tool.semantic_diff import SemanticDiff, diff_inventories, diff_results
+    from compliance_tool.session import changed_between
 
     root = locate(ctx.obj["repo"])
     base_inventory = open_inventory(Where(root, base))
@@ -838,27 +839,6 @@ def diff(
     head_label = head or "working tree"
     result = SemanticDiff(base, head_label, tuple(entities), tuple(results), not no_rules)
     click.echo(DIFF_FORMATS[output_format](result), nl=False)
-
-
-def changed_between(root: Path, base: str, head: str | None) -> set[str]:
-    """Paths under inventory/ and policies/ that differ between two snapshots (git)."""
-    from compliance_tool.sources import open_repo, resolve_commit
-
-    repo = open_repo(root)
-    args = ["--name-only", "-z", "--no-renames", resolve_commit(repo, base)]
-    if head is not None:
-        args.append(resolve_commit(repo, head))
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    names = repo.git.diff(*args, "--", f"{prefix}inventory", f"{prefix}policies").split("\0")
-    found = {name[len(prefix) :] for name in names if name}
-    if head is None:
-        untracked = repo.git.ls_files(
-            "--others", "--exclude-standard", "-z", "--", f"{prefix}inventory", f"{prefix}policies"
-        )
-        found.update(p[len(prefix) :] for p in untracked.split("\0") if p)
-    return found
 
 
 @cli.command()

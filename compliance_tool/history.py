@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.kinds import FOLDERS, Kind
 from compliance_tool.semantic_diff import FieldChange, field_changes
-from compliance_tool.sources import open_repo
+from compliance_tool.sources import open_repo, repo_prefix
 from compliance_tool.yamlio import parse_document
 
 if TYPE_CHECKING:
@@ -117,9 +117,7 @@ def record_history(
 
     kind, record_id = resolve_record(spec)
     repo = open_repo(root)
-    top = Path(repo.working_tree_dir or root).resolve()
-    prefix = root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
+    prefix = repo_prefix(repo, root)
     folder = f"{prefix}{FOLDERS[kind]}"
     specs = [f":(glob){folder}/**/{record_id}{suffix}" for suffix in (".yaml", ".yml")]
     args = [

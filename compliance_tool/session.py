@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING
 
 from compliance_tool.loader import Inventory, ParseCache
 from compliance_tool.schemas import SchemaSet
-from compliance_tool.sources import GitSource, Source, WorktreeSource, find_root, open_repo
+from compliance_tool.sources import (
+    GitSource,
+    Source,
+    WorktreeSource,
+    find_root,
+    open_repo,
+    repo_prefix,
+    resolve_commit,
+)
 
 if TYPE_CHECKING:
     from compliance_tool.engine import RuleCache
@@ -46,33 +54,39 @@ def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
     return Inventory(open_source(where), schemas, cache)
 
 
-def changed_paths(where: Where, since: str) -> set[str]:
-    """Governance files added or modified since ``since`` (working tree or ``where.ref``),
-    plus the files that mention the id of any file deleted or renamed since then."""
-    repo = open_repo(where.root)
-    from compliance_tool.sources import resolve_commit
-
-    base = resolve_commit(repo, since)
-    top = Path(repo.working_tree_dir or where.root).resolve()
-    prefix = where.root.resolve().relative_to(top).as_posix()
-    prefix = "" if prefix == "." else prefix + "/"
-    args = ["--name-status", "-z", "--no-renames", base]
-    if where.ref is not None:
-        args.append(resolve_commit(repo, where.ref))
-    args += ["--", f"{prefix}inventory", f"{prefix}policies"]
-    raw = repo.git.diff(*args).split("\0")
+def git_changes(root: Path, base: str, head: str | None) -> tuple[set[str], set[str]]:
+    """Governance paths (repository-relative to ``root``) added or modified, and removed,
+    between ``base`` and ``head`` (None: the working tree, untracked files included)."""
+    repo = open_repo(root)
+    prefix = repo_prefix(repo, root)
+    tops = (f"{prefix}inventory", f"{prefix}policies")
+    args = ["--name-status", "-z", "--no-renames", resolve_commit(repo, base)]
+    if head is not None:
+        args.append(resolve_commit(repo, head))
+    raw = repo.git.diff(*args, "--", *tops).split("\0")
     changed: set[str] = set()
     removed: set[str] = set()
     for status, path in zip(raw[0::2], raw[1::2], strict=False):
-        if not path:
-            continue
-        relative = path[len(prefix) :]
-        (removed if status.startswith("D") else changed).add(relative)
-    if where.ref is None:
-        untracked = repo.git.ls_files(
-            "--others", "--exclude-standard", "-z", "--", f"{prefix}inventory", f"{prefix}policies"
-        )
+        if path:
+            (removed if status.startswith("D") else changed).add(path[len(prefix) :])
+    if head is None:
+        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *tops)
         changed.update(p[len(prefix) :] for p in untracked.split("\0") if p)
+    return changed, removed
+
+
+def changed_between(root: Path, base: str, head: str | None) -> set[str]:
+    """Every governance path that differs between two snapshots."""
+    changed, removed = git_changes(root, base, head)
+    return changed | removed
+
+
+def changed_paths(where: Where, since: str) -> set[str]:
+    """Governance files added or modified since ``since`` (working tree or ``where.ref``),
+    plus the files that mention the id of any file deleted or renamed since then."""
+    changed, removed = git_changes(where.root, since, where.ref)
+    repo = open_repo(where.root)
+    prefix = repo_prefix(repo, where.root)
     for path in sorted(removed):
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
         grep_args = ["-l", "-z", "-w", "-F", "-e", stem]

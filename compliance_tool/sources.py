@@ -166,8 +166,7 @@ class GitSource:
         """Resolve ``ref`` in the repository at ``root`` and list its tree once."""
         repo = repo or open_repo(root)
         sha = resolve_commit(repo, ref)
-        top = Path(repo.working_tree_dir or root).resolve()
-        prefix = root.resolve().relative_to(top).as_posix() if root.resolve() != top else ""
+        prefix = repo_prefix(repo, root).rstrip("/")
         listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
         tree: dict[str, tuple[str, str]] = {}
         for item in listing.split("\0"):
@@ -240,6 +239,13 @@ def open_repo(root: Path) -> git.Repo:
             f"{root} is not inside a git repository",
             hint="--ref and history need git: run 'git init' and commit the inventory",
         ) from None
+
+
+def repo_prefix(repo: git.Repo, root: Path) -> str:
+    """Where the governance root sits inside the git repository (``""`` or ``"sub/"``)."""
+    top = Path(repo.working_tree_dir or root).resolve()
+    prefix = root.resolve().relative_to(top).as_posix()
+    return "" if prefix == "." else prefix + "/"
 
 
 def resolve_commit(repo: git.Repo, ref: str) -> str:
