@@ -22,7 +22,6 @@ from compliance_tool.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_USAGE,
     ComplianceToolError,
     InventoryError,
 )
@@ -249,9 +248,6 @@ def main() -> None:
         cli.main(prog_name="compliance-tool")
     except KeyboardInterrupt:  # pragma: no cover - raised outside a command
         sys.exit(EXIT_INTERRUPTED)
-
-
-__all__ = ["EXIT_USAGE", "cli", "main"]
 
 
 # -- rules, check, coverage ---------------------------------------------------------------
