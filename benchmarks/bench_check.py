@@ -121,9 +121,10 @@ def floor_run(paths: Sequence[Path]) -> None:
 
 def in_process_phases(root: Path) -> dict[str, float]:
     """The cold check in this process, phase by phase (imports already done)."""
-    from compliance_tool.engine import Engine
-    from compliance_tool.session import Where, default_jobs, open_inventory
-    from compliance_tool.validate import validate
+    from compliance_tool.checks.engine import Engine
+    from compliance_tool.checks.pipeline import default_jobs
+    from compliance_tool.checks.validate import validate
+    from compliance_tool.repository.session import Where, open_inventory
 
     as_of = dt.date.fromisoformat(AS_OF)
     gc.collect()

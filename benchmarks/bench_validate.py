@@ -46,8 +46,8 @@ from benchlib import (
     prepare_synthetic,
 )
 
-from compliance_tool.session import CACHE_DIR, Where, open_inventory
-from compliance_tool.validate import validate
+from compliance_tool.checks.validate import validate
+from compliance_tool.repository.session import CACHE_DIR, Where, open_inventory
 
 COLD_TARGET = 1.5
 WARM_TARGET = 0.2

@@ -28,8 +28,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from compliance_tool.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, walk
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, walk
+from compliance_tool.repository.yamlio import parse_document
 
 SAMPLE_ROOT = Path(__file__).resolve().parent.parent
 """The project root, whose ``policies/`` folder is copied into every synthetic repository."""

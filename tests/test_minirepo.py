@@ -6,10 +6,10 @@ from pathlib import Path
 
 from minirepo import FILES, GOVERNANCE_FILES, Invoke
 
-from compliance_tool.kinds import REFERENCES, Kind, walk
-from compliance_tool.loader import kind_of_path
-from compliance_tool.session import Where, open_inventory
-from compliance_tool.validate import validate
+from compliance_tool.checks.validate import validate
+from compliance_tool.repository.kinds import REFERENCES, Kind, walk
+from compliance_tool.repository.loader import kind_of_path
+from compliance_tool.repository.session import Where, open_inventory
 
 
 def test_minirepo_validates_without_problems(minirepo: Path, run_cli: Invoke) -> None:

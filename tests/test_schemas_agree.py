@@ -25,9 +25,9 @@ import jsonschema
 import jsonschema_rs
 import pytest
 
-from compliance_tool.kinds import YAML_SUFFIXES, Kind
-from compliance_tool.loader import kind_of_path
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.kinds import YAML_SUFFIXES, Kind
+from compliance_tool.repository.loader import kind_of_path
+from compliance_tool.repository.yamlio import parse_document
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = REPO_ROOT / "schemas"

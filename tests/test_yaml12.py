@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from ruamel.yaml import YAML
 
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.yamlio import parse_document
 
 
 def load_value(text: str) -> Any:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from compliance_tool.engine import CheckResult
+from compliance_tool.checks.engine import CheckResult
+from compliance_tool.checks.validate import ValidationResult
 from compliance_tool.reporters import github, json_format, junit, markdown, sarif, text
-from compliance_tool.validate import ValidationResult
 
 ValidationReporter = Callable[[ValidationResult], str]
 CheckReporter = Callable[[CheckResult], str]

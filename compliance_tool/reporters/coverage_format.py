@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.coverage import Coverage
-from compliance_tool.engine import CheckResult
+from compliance_tool.checks.coverage import Coverage
+from compliance_tool.checks.engine import CheckResult
 from compliance_tool.reporters.json_format import dumps
 
 COVERAGE_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/coverage.schema.json"

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from compliance_tool import __version__
+from compliance_tool.audit.semantic_diff import EntityChange, FieldChange, SemanticDiff
 from compliance_tool.reporters.json_format import dumps
-from compliance_tool.semantic_diff import EntityChange, FieldChange, SemanticDiff
 
 DIFF_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/diff.schema.json"
 SYMBOLS = {"added": "+", "removed": "-", "renamed": ">", "modified": "~"}

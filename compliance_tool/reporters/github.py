@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compliance_tool.engine import CheckResult, Result, Status
-from compliance_tool.kinds import Severity
-from compliance_tool.validate import ValidationResult
+from compliance_tool.checks.engine import CheckResult, Result, Status
+from compliance_tool.checks.validate import ValidationResult
+from compliance_tool.repository.kinds import Severity
 
 LEVELS: dict[Severity, str] = {
     Severity.CRITICAL: "error",

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.engine import CheckResult, Result
-from compliance_tool.validate import ValidationResult
+from compliance_tool.checks.engine import CheckResult, Result
+from compliance_tool.checks.validate import ValidationResult
 
 VALIDATION_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/validation-result.schema.json"
 CHECK_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/check-result.schema.json"

@@ -14,7 +14,7 @@ from xml.dom.minidom import parseString
 
 from junitparser import Failure, JUnitXml, Skipped, TestCase, TestSuite
 
-from compliance_tool.engine import CheckResult, Result, Status
+from compliance_tool.checks.engine import CheckResult, Result, Status
 
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 

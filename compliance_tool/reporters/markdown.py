@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import re
 
-from compliance_tool.engine import CheckResult, CompiledRule, Result, Status
-from compliance_tool.kinds import Severity
+from compliance_tool.checks.engine import CheckResult, CompiledRule, Result, Status
+from compliance_tool.repository.kinds import Severity
 
 MARKER = "<!-- compliance-tool:check -->"
 """First line of the comment, so that a workflow can find and update its earlier comment."""

@@ -19,10 +19,10 @@ import re
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.engine import CheckResult, CompiledRule, Result, Status
-from compliance_tool.kinds import Severity
+from compliance_tool.checks.engine import CheckResult, CompiledRule, Result, Status
 from compliance_tool.reporters.json_format import dumps
 from compliance_tool.reporters.markdown import code, escape
+from compliance_tool.repository.kinds import Severity
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"

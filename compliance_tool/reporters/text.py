@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from compliance_tool.engine import CheckResult, Status
-from compliance_tool.validate import ValidationResult
+from compliance_tool.checks.engine import CheckResult, Status
+from compliance_tool.checks.validate import ValidationResult
 
 
 def render_validation(result: ValidationResult) -> str:

@@ -15,9 +15,14 @@ from markdown_it import MarkdownIt
 from minirepo import Invoke
 
 from audit.gitscript import BOB, Script
-from compliance_tool.kinds import Kind
+from compliance_tool.audit.semantic_diff import (
+    EntityChange,
+    FieldChange,
+    ResultChange,
+    SemanticDiff,
+)
 from compliance_tool.reporters.diff_format import DIFF_SCHEMA_ID, diff_document
-from compliance_tool.semantic_diff import EntityChange, FieldChange, ResultChange, SemanticDiff
+from compliance_tool.repository.kinds import Kind
 
 PROJECT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = PROJECT / "schemas" / "diff.schema.json"

@@ -275,8 +275,8 @@ def test_the_report_does_not_count_a_key_that_is_not_allowed(
 ) -> None:
     import datetime as dt
 
-    from compliance_tool.config import load_config
-    from compliance_tool.history import report_history
+    from compliance_tool.audit.history import report_history
+    from compliance_tool.repository.config import load_config
 
     root, commits = signed
     _allow_only_another_key(root, tmp_path)

@@ -11,9 +11,9 @@ import jsonschema
 import pytest
 from minirepo import GOVERNANCE_FILES, Invoke, commit_all, git, overlay
 
-from compliance_tool.loader import ParseCache
-from compliance_tool.schemas import SchemaSet
-from compliance_tool.sources import blob_id
+from compliance_tool.repository.loader import ParseCache
+from compliance_tool.repository.schemas import SchemaSet
+from compliance_tool.repository.sources import blob_id
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULT_SCHEMA = REPO_ROOT / "schemas" / "validation-result.schema.json"

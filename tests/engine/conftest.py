@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import compliance_tool.engine
+import compliance_tool.checks.engine
 from engine.sample import REPO_ROOT, copy_sample
 
 
@@ -35,7 +35,7 @@ def sample_copy(tmp_path: Path) -> Path:
 @pytest.fixture
 def parallel_always() -> Iterator[None]:
     """Parallel evaluation even for the small sample: the engine's threshold set to 0."""
-    saved = compliance_tool.engine.PARALLEL_MIN_EVALUATIONS
-    compliance_tool.engine.PARALLEL_MIN_EVALUATIONS = 0
+    saved = compliance_tool.checks.engine.PARALLEL_MIN_EVALUATIONS
+    compliance_tool.checks.engine.PARALLEL_MIN_EVALUATIONS = 0
     yield
-    compliance_tool.engine.PARALLEL_MIN_EVALUATIONS = saved
+    compliance_tool.checks.engine.PARALLEL_MIN_EVALUATIONS = saved

@@ -16,9 +16,9 @@ from typing import Any
 
 from click.testing import CliRunner, Result
 
-from compliance_tool.engine import CheckResult, Engine, RuleCache
-from compliance_tool.pipeline import evaluate
-from compliance_tool.session import Where, open_inventory
+from compliance_tool.checks.engine import CheckResult, Engine, RuleCache
+from compliance_tool.checks.pipeline import evaluate
+from compliance_tool.repository.session import Where, open_inventory
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 26)

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import compliance_tool.engine
-from compliance_tool.engine import CheckResult, Engine, RuleCache, Status
-from compliance_tool.kinds import Kind
-from compliance_tool.session import Where, open_inventory
+import compliance_tool.checks.engine
+from compliance_tool.checks.engine import CheckResult, Engine, RuleCache, Status
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.session import Where, open_inventory
 from engine.sample import (
     AS_OF,
     PLANTED,
@@ -175,8 +175,8 @@ def _run(
 
 
 def test_parallel_equals_serial_on_the_sample(parallel_always: None) -> None:
-    assert compliance_tool.engine.PARALLEL_MIN_EVALUATIONS == 0
-    assert compliance_tool.engine._can_fork()
+    assert compliance_tool.checks.engine.PARALLEL_MIN_EVALUATIONS == 0
+    assert compliance_tool.checks.engine._can_fork()
     for as_of in (AS_OF, dt.date(2027, 1, 1)):
         serial, parallel = _run(REPO_ROOT, 1, as_of), _run(REPO_ROOT, 2, as_of)
         assert parallel.results == serial.results
@@ -197,7 +197,7 @@ def test_parallel_results_fill_the_cache_for_serial_runs(
 
 
 def test_parallel_threshold_is_restored() -> None:
-    assert compliance_tool.engine.PARALLEL_MIN_EVALUATIONS == 20_000
+    assert compliance_tool.checks.engine.PARALLEL_MIN_EVALUATIONS == 20_000
 
 
 RUN_02 = """\

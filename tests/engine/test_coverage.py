@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 import yaml
 
-from compliance_tool.coverage import (
+from compliance_tool.checks.coverage import (
     ClauseCoverage,
     ControlCoverage,
     ControlStatus,
@@ -21,9 +21,9 @@ from compliance_tool.coverage import (
     ScenarioOutcome,
     compute_coverage,
 )
-from compliance_tool.engine import CheckResult
+from compliance_tool.checks.engine import CheckResult
 from compliance_tool.reporters import coverage_format
-from compliance_tool.session import Where, open_inventory
+from compliance_tool.repository.session import Where, open_inventory
 from engine.sample import AS_OF, REPO_ROOT, evaluate_at, invoke
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "coverage.schema.json"

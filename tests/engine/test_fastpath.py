@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from compliance_tool.custom_rules import CUSTOM_RULES, GovernanceValidator
-from compliance_tool.facts import Facts
-from compliance_tool.fastpath import SIMPLE, compile_selector
-from compliance_tool.kinds import Kind
-from compliance_tool.loader import Inventory, Record
-from compliance_tool.session import Where, open_inventory
+from compliance_tool.checks.custom_rules import CUSTOM_RULES, GovernanceValidator
+from compliance_tool.checks.facts import Facts
+from compliance_tool.checks.fastpath import SIMPLE, compile_selector
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.loader import Inventory, Record
+from compliance_tool.repository.session import Where, open_inventory
 from engine.sample import AS_OF, REPO_ROOT
 
 MISSING = object()

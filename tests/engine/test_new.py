@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from minirepo import Invoke
 
-from compliance_tool.kinds import Kind
-from compliance_tool.scaffold import SCAFFOLD_KINDS
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.scaffold import SCAFFOLD_KINDS
 from engine.sample import REPO_ROOT
 
 KEY = re.compile(r"^( *)(?:- )?([A-Za-z_][\w]*):")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 
-from compliance_tool.custom_rules import CUSTOM_RULES
+from compliance_tool.checks.custom_rules import CUSTOM_RULES
 from engine.sample import REPO_ROOT, edit, invoke
 
 RULE_FILES = sorted((REPO_ROOT / "policies/rules").glob("*.yaml"))

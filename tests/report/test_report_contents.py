@@ -14,7 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.yamlio import parse_document
 from report.helpers import (
     AS_OF,
     PROJECT,

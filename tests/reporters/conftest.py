@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from compliance_tool.engine import CheckResult
+from compliance_tool.checks.engine import CheckResult
 from reporters.repository import build_repository, check_repository
 
 

@@ -20,9 +20,9 @@ from pathlib import Path
 
 import yaml
 
-from compliance_tool.engine import CheckResult
-from compliance_tool.pipeline import evaluate
-from compliance_tool.session import Where, open_inventory
+from compliance_tool.checks.engine import CheckResult
+from compliance_tool.checks.pipeline import evaluate
+from compliance_tool.repository.session import Where, open_inventory
 
 PROJECT = Path(__file__).resolve().parents[2]
 AS_OF = dt.date(2026, 11, 26)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
+from compliance_tool.checks.engine import CheckResult
 from compliance_tool.cli import cli
-from compliance_tool.engine import CheckResult
 from compliance_tool.reporters import text
 from reporters.repository import WAIVED_ONLY, build_repository
 

@@ -6,9 +6,9 @@ import dataclasses
 
 import pytest
 
-from compliance_tool.engine import CheckResult, Status
-from compliance_tool.kinds import Severity
+from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import github
+from compliance_tool.repository.kinds import Severity
 
 
 def test_one_annotation_per_finding(checked: CheckResult) -> None:

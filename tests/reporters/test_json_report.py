@@ -9,7 +9,7 @@ from typing import Any
 import jsonschema
 import pytest
 
-from compliance_tool.engine import CheckResult, Status
+from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import json_format
 from reporters.repository import PROJECT
 

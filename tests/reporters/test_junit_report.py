@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import xml.etree.ElementTree as ET
 
-from compliance_tool.engine import CheckResult, Status
+from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import junit
 
 

@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
 
-from compliance_tool.engine import CheckResult, Result, Status
+from compliance_tool.checks.engine import CheckResult, Result, Status
 from compliance_tool.reporters import markdown
 
 

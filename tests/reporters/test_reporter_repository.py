@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from compliance_tool.engine import CheckResult, Status
-from compliance_tool.kinds import Severity
+from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import CHECK_REPORTERS
+from compliance_tool.repository.kinds import Severity
 from reporters.repository import RULES
 
 

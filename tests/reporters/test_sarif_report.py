@@ -13,7 +13,7 @@ import pytest
 from jsonschema.protocols import Validator
 
 from compliance_tool import __version__
-from compliance_tool.engine import CheckResult, Status
+from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import sarif
 
 OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/"

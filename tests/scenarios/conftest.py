@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 from compliance_tool.cli import cli
-from compliance_tool.scenarios import ScenarioRun, run_features
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.yamlio import parse_document
+from compliance_tool.scenarios.runner import ScenarioRun, run_features
 from scenarios.helpers import AS_OF, REPO_ROOT, CliRun, quiet_env
 
 

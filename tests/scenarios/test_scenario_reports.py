@@ -9,7 +9,7 @@ from typing import Any
 
 from minirepo import Invoke
 
-from compliance_tool.scenarios import ScenarioRun
+from compliance_tool.scenarios.runner import ScenarioRun
 from scenarios.helpers import REPO_ROOT, CliRun, expected_outcomes
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from minirepo import Invoke
 
-from compliance_tool.scenarios import ScenarioResult, run_features
-from compliance_tool.steps import CATALOGUE
+from compliance_tool.scenarios.runner import ScenarioResult, run_features
+from compliance_tool.scenarios.steps import CATALOGUE
 from scenarios.helpers import AS_OF, REPO_ROOT, named_records
 
 # Written from `compliance-tool scenarios steps` only, as proposed new continuity rules.

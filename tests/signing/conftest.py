@@ -20,7 +20,7 @@ from signing_helpers import (
     render_pdf,
 )
 
-from compliance_tool.signing import SigningConfig, load_signer, sign_pdf
+from compliance_tool.report.signing import SigningConfig, load_signer, sign_pdf
 
 
 @pytest.fixture

@@ -20,8 +20,8 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 from minirepo import git
 
-from compliance_tool.sources import GitSource
-from compliance_tool.verify import input_digests
+from compliance_tool.audit.verify import input_digests
+from compliance_tool.repository.sources import GitSource
 
 CREATED = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)

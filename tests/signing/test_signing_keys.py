@@ -24,7 +24,7 @@ from signing_helpers import (
 )
 
 from compliance_tool.errors import EXIT_OK, ComplianceToolError, SigningError
-from compliance_tool.signing import (
+from compliance_tool.report.signing import (
     DEFAULT_MEANING,
     DEV_NOTICE,
     SigningConfig,

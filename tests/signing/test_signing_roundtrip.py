@@ -14,9 +14,9 @@ import pytest
 from minirepo import Invoke
 from signing_helpers import EMPTY_DIGESTS, ec_key, make_cert, make_manifest, pem, render_pdf
 
+from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from compliance_tool.signing import development_cert_path
-from compliance_tool.verify import verify_report
+from compliance_tool.report.signing import development_cert_path
 
 
 def pdf_tool(name: str) -> str:

@@ -14,9 +14,9 @@ from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
 from signing_helpers import manifest_of_commit, render_pdf
 
+from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
-from compliance_tool.signing import SigningConfig, load_signer, sign_pdf
-from compliance_tool.verify import verify_report
+from compliance_tool.report.signing import SigningConfig, load_signer, sign_pdf
 
 
 def fails(output: str, check: str) -> str:

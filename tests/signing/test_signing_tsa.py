@@ -12,7 +12,7 @@ from minirepo import Invoke
 from signing_helpers import EMPTY_DIGESTS, SIGNED_AT, LocalTsa, make_manifest, pem, render_pdf
 
 from compliance_tool.errors import EXIT_OK, SigningError
-from compliance_tool.signing import (
+from compliance_tool.report.signing import (
     SigningConfig,
     development_cert_path,
     load_signer,

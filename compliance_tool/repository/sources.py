@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from compliance_tool.errors import GitError, InventoryError
-from compliance_tool.kinds import ROOTS
+from compliance_tool.repository.kinds import ROOTS
 
 if TYPE_CHECKING:
     import git

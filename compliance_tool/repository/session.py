@@ -5,11 +5,10 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from compliance_tool.loader import Inventory, ParseCache
-from compliance_tool.schemas import SchemaSet
-from compliance_tool.sources import (
+from compliance_tool.repository.loader import Inventory, ParseCache
+from compliance_tool.repository.schemas import SchemaSet
+from compliance_tool.repository.sources import (
     GitSource,
     Source,
     WorktreeSource,
@@ -18,9 +17,6 @@ from compliance_tool.sources import (
     repo_prefix,
     resolve_commit,
 )
-
-if TYPE_CHECKING:
-    from compliance_tool.engine import RuleCache
 
 CACHE_DIR = ".compliance-cache"
 
@@ -101,17 +97,3 @@ def changed_paths(where: Where, since: str) -> set[str]:
             if hit:
                 changed.add(hit.split(":", 1)[-1][len(prefix) :])
     return changed
-
-
-def rule_cache(where: Where) -> RuleCache | None:
-    """The on-disk cache of rule results, unless caching is disabled."""
-    if not where.use_cache or os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
-        return None
-    from compliance_tool.engine import RuleCache
-
-    return RuleCache(where.root / CACHE_DIR / "rules.marshal")
-
-
-def default_jobs() -> int:
-    """Worker processes for rule evaluation: both cores of a small machine, at most 4."""
-    return max(1, min(4, os.cpu_count() or 1))

@@ -10,8 +10,8 @@ from typing import Any
 import jsonschema
 
 from compliance_tool.errors import ComplianceToolError
-from compliance_tool.kinds import dotted
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.kinds import dotted
+from compliance_tool.repository.yamlio import parse_document
 
 CONFIG_FILE = "compliance-tool.yaml"
 _SCHEMA = Path(__file__).with_name("config.schema.json")

@@ -14,8 +14,8 @@ from typing import Any
 
 import cerberus
 
-from compliance_tool.facts import Facts, parse_date, parse_datetime, parse_duration
-from compliance_tool.kinds import Kind
+from compliance_tool.checks.facts import Facts, parse_date, parse_datetime, parse_duration
+from compliance_tool.repository.kinds import Kind
 
 
 def _lookup(document: Any, dotted: str) -> Any:

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from compliance_tool.engine import CheckResult, Status
-from compliance_tool.kinds import Kind, dotted
-from compliance_tool.loader import Inventory, Record
+from compliance_tool.checks.engine import CheckResult, Status
+from compliance_tool.repository.kinds import Kind, dotted
+from compliance_tool.repository.loader import Inventory, Record
 
 MISSING = object()
 

@@ -14,8 +14,8 @@ from typing import Any
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-from compliance_tool.kinds import API_VERSION, Kind
-from compliance_tool.schemas import SchemaSet
+from compliance_tool.repository.kinds import API_VERSION, Kind
+from compliance_tool.repository.schemas import SchemaSet
 
 PLACEHOLDER = "TODO"
 SCAFFOLD_KINDS = (

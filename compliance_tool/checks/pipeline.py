@@ -11,11 +11,12 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance_tool.engine import CheckResult, Detail, Engine, Result, RuleCache, Status
+from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, RuleCache, Status
+from compliance_tool.checks.validate import ValidationResult, validate
 from compliance_tool.errors import InventoryError
-from compliance_tool.kinds import Kind
-from compliance_tool.loader import Inventory
-from compliance_tool.validate import ValidationResult, validate
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.loader import Inventory
+from compliance_tool.repository.session import CACHE_DIR, Where
 
 WAIVER_FOLDER = "inventory/waivers/"
 
@@ -143,3 +144,15 @@ def remember_check(engine: Engine, memo: Path, as_of: dt.date, check: CheckResul
         os.replace(temp, memo)
     except OSError:
         pass
+
+
+def rule_cache(where: Where) -> RuleCache | None:
+    """The on-disk cache of rule results, unless caching is disabled."""
+    if not where.use_cache or os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
+        return None
+    return RuleCache(where.root / CACHE_DIR / "rules.marshal")
+
+
+def default_jobs() -> int:
+    """Worker processes for rule evaluation: both cores of a small machine, at most 4."""
+    return max(1, min(4, os.cpu_count() or 1))

@@ -3,13 +3,13 @@
 The feature files of the snapshot being read (``features/`` of the working tree or of a
 commit, or the files given) are copied into a temporary folder beside a generated test
 module that calls :func:`pytest_bdd.scenarios` for them. ``pytest.main`` then runs that
-module alone, with the step library :mod:`compliance_tool.steps` as a plugin and the
+module alone, with the step library :mod:`compliance_tool.scenarios.steps` as a plugin and the
 inventory (read once) handed over through the pytest configuration. Nothing of the
 user's or the project's pytest setup applies: no ini file, no ``PYTEST_ADDOPTS``, no
 auto-loaded plugins, no cache, no warning filters.
 
 Each scenario becomes a :class:`ScenarioResult`; as a
-:class:`~compliance_tool.coverage.ScenarioOutcome` it is evidence for the controls it is
+:class:`~compliance_tool.checks.coverage.ScenarioOutcome` it is evidence for the controls it is
 tagged with (``@CONT-01``).
 """
 
@@ -30,11 +30,11 @@ from typing import Any
 
 import pytest
 
-from compliance_tool.coverage import ScenarioOutcome
+from compliance_tool.checks.coverage import ScenarioOutcome
 from compliance_tool.errors import ComplianceToolError
-from compliance_tool.kinds import Kind
-from compliance_tool.session import Where, open_inventory
-from compliance_tool.sources import Entry, GitSource
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.session import Where, open_inventory
+from compliance_tool.repository.sources import Entry, GitSource
 
 FEATURES_DIR = "features"
 CONTROL_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
@@ -168,7 +168,7 @@ class _Recorder:
         self.collect_errors: list[str] = []
 
     def pytest_configure(self, config: Any) -> None:
-        from compliance_tool.steps import GOVERNANCE
+        from compliance_tool.scenarios.steps import GOVERNANCE
 
         config.stash[GOVERNANCE] = self.governance
 
@@ -292,7 +292,7 @@ def run_features(
     import pytest_bdd.plugin
     from pytest_bdd import feature as bdd_feature
 
-    from compliance_tool import steps
+    from compliance_tool.scenarios import steps
 
     inventory = open_inventory(Where(root, ref))
     if ref is None:

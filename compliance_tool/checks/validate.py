@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
-from compliance_tool.loader import Inventory, Record
-from compliance_tool.problems import Problem
+from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
+from compliance_tool.repository.loader import Inventory, Record
+from compliance_tool.repository.problems import Problem
 
 FILE_LABELS = {
     "runbook": "runbook",

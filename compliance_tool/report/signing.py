@@ -102,9 +102,9 @@ def _read_config_file(root: Path) -> dict[str, Any]:
     """The ``signing:`` section of compliance-tool.yaml as SigningConfig values.
 
     The file is read (and checked against its schema, which has no place for a
-    passphrase) by :func:`compliance_tool.config.load_config`.
+    passphrase) by :func:`compliance_tool.repository.config.load_config`.
     """
-    from compliance_tool.config import load_config
+    from compliance_tool.repository.config import load_config
 
     section = load_config(root).get("signing")
     if not isinstance(section, dict):

@@ -2,7 +2,7 @@
 
 Everything reads the inventory through :class:`Inventory`: the validator, the rule engine,
 reports and history. It works the same on the working tree and on any commit (the
-:mod:`~compliance_tool.sources` decide where bytes come from), parses a file only when
+:mod:`~compliance_tool.repository.sources` decide where bytes come from), parses a file only when
 asked, and parses each distinct content once: results are cached by git blob id, in
 memory and on disk. Ids are known from file names before anything is parsed, so a
 single changed file can be checked against the whole repository cheaply.
@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.kinds import (
+from compliance_tool.repository.kinds import (
     API_VERSION,
     FOLDERS,
     KIND_BY_FOLDER,
@@ -27,11 +27,11 @@ from compliance_tool.kinds import (
     Kind,
     dotted,
 )
-from compliance_tool.problems import Problem
-from compliance_tool.schemas import SchemaIssue, SchemaSet
-from compliance_tool.sources import Entry, Source
-from compliance_tool.yamlio import Document, YamlIssue, parse_document
-from compliance_tool.yamlio import Path as DocPath
+from compliance_tool.repository.problems import Problem
+from compliance_tool.repository.schemas import SchemaIssue, SchemaSet
+from compliance_tool.repository.sources import Entry, Source
+from compliance_tool.repository.yamlio import Document, YamlIssue, parse_document
+from compliance_tool.repository.yamlio import Path as DocPath
 
 
 @dataclass(frozen=True, slots=True)

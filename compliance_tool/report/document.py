@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from compliance_tool import __version__, charts
-from compliance_tool.coverage import ControlStatus, Coverage
-from compliance_tool.engine import CheckResult, Result, Status
-from compliance_tool.facts import Facts, parse_date
-from compliance_tool.kinds import Kind, Lifecycle, Severity
-from compliance_tool.loader import Inventory, Record
+from compliance_tool import __version__
+from compliance_tool.checks.coverage import ControlStatus, Coverage
+from compliance_tool.checks.engine import CheckResult, Result, Status
+from compliance_tool.checks.facts import Facts, parse_date
+from compliance_tool.report import charts
 from compliance_tool.reporters.json_format import check_document, dumps
+from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
+from compliance_tool.repository.loader import Inventory, Record
 
 DEFAULT_DETAIL_LIMIT = 25
 EXPIRY_WINDOW_DAYS = 30
@@ -704,13 +705,13 @@ def render_html(context: dict[str, Any]) -> str:
     import jinja2
 
     environment = jinja2.Environment(
-        loader=jinja2.PackageLoader("compliance_tool", "templates"),
+        loader=jinja2.PackageLoader("compliance_tool.report", "templates"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    css = resources.files("compliance_tool").joinpath("assets/report.css").read_text("utf-8")
+    css = resources.files("compliance_tool.report").joinpath("assets/report.css").read_text("utf-8")
     return environment.get_template("report.html.j2").render(css=css, **context)
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
-from compliance_tool.kinds import Kind
-from compliance_tool.loader import Inventory, Record
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.loader import Inventory, Record
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"

@@ -7,11 +7,11 @@ import re
 
 from ruamel.yaml import YAML
 
-from compliance_tool.custom_rules import CUSTOM_RULES, describe
+from compliance_tool.checks.custom_rules import CUSTOM_RULES, describe
+from compliance_tool.checks.examples import CONTEXT, EXAMPLES_AS_OF
 from compliance_tool.errors import PolicyError
-from compliance_tool.examples import CONTEXT, EXAMPLES_AS_OF
-from compliance_tool.kinds import Kind
-from compliance_tool.loader import Inventory
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.loader import Inventory
 
 
 def _yaml(value: object) -> str:

@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from compliance_tool.audit.semantic_diff import FieldChange, field_changes
 from compliance_tool.errors import GitError, InventoryError
-from compliance_tool.kinds import FOLDERS, Kind
-from compliance_tool.semantic_diff import FieldChange, field_changes
-from compliance_tool.sources import open_repo, repo_prefix
-from compliance_tool.yamlio import parse_document
+from compliance_tool.repository.kinds import FOLDERS, Kind
+from compliance_tool.repository.sources import open_repo, repo_prefix
+from compliance_tool.repository.yamlio import parse_document
 
 if TYPE_CHECKING:
     import git
@@ -265,7 +265,7 @@ def report_history(
 ) -> dict[str, Any]:
     """What the report says about history: revisions since the previous report (or the
     latest ones), their signatures, and compliance at the end of recent months."""
-    from compliance_tool.trend import compute_trend
+    from compliance_tool.audit.trend import compute_trend
 
     previous = previous_report_commit(reports, commit, as_of)
     repo = open_repo(root)

@@ -11,7 +11,7 @@ inventory's people, rotations and datasets.
 
 This module is a pytest plugin. ``compliance-tool scenarios`` loads it and hands it the
 inventory (read once per run, from the working tree or a commit) and the evaluation date
-through the pytest configuration; run by hand, ``pytest -p compliance_tool.steps`` reads
+through the pytest configuration; run by hand, ``pytest -p compliance_tool.scenarios.steps`` reads
 ``--governance-repo``, ``--governance-ref`` and ``--governance-as-of``. Every date is
 compared with the run's evaluation date. Each step's docstring is its entry in the
 catalogue (``compliance-tool scenarios steps``) and ends with one ``Example:`` line.
@@ -32,14 +32,14 @@ from typing import Any, NoReturn, TypeVar, cast
 import pytest
 from pytest_bdd import given, parsers, then, when
 
-from compliance_tool.engine import CheckResult, Engine, Result, Status
-from compliance_tool.examples import evaluate_record
-from compliance_tool.facts import Facts, parse_date, parse_datetime
-from compliance_tool.kinds import Kind
-from compliance_tool.loader import Inventory, Record
-from compliance_tool.sources import Entry, GitSource, MemorySource, WorktreeSource
-from compliance_tool.yamlio import Path as DocPath
-from compliance_tool.yamlio import parse_document
+from compliance_tool.checks.engine import CheckResult, Engine, Result, Status
+from compliance_tool.checks.examples import evaluate_record
+from compliance_tool.checks.facts import Facts, parse_date, parse_datetime
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.loader import Inventory, Record
+from compliance_tool.repository.sources import Entry, GitSource, MemorySource, WorktreeSource
+from compliance_tool.repository.yamlio import Path as DocPath
+from compliance_tool.repository.yamlio import parse_document
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -270,8 +270,8 @@ def governance(request: pytest.FixtureRequest) -> Governance:
     config = request.config
     found = config.stash.get(GOVERNANCE, None)
     if found is None:
-        from compliance_tool.pipeline import today
-        from compliance_tool.session import Where, locate, open_inventory
+        from compliance_tool.checks.pipeline import today
+        from compliance_tool.repository.session import Where, locate, open_inventory
 
         repo = config.getoption("governance_repo")
         as_of = config.getoption("governance_as_of")

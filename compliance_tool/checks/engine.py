@@ -2,7 +2,7 @@
 
 A rule's ``when`` and ``require`` are Cerberus schemas applied to one record with unknown
 keys allowed; checks that span records are the custom rules of
-:mod:`compliance_tool.custom_rules`, fed by :class:`~compliance_tool.facts.Facts`
+:mod:`compliance_tool.checks.custom_rules`, fed by :class:`~compliance_tool.checks.facts.Facts`
 computed once per run. ``when`` runs first and ``require`` only on the records it
 selects. Rules on waivers run last, so that a waiver can be checked against the failures
 it claims to waive; a waiver waives only while every waiver rule passes for it.
@@ -27,13 +27,13 @@ import cerberus
 from cerberus.errors import BasicErrorHandler, ValidationError
 
 from compliance_tool import __version__
-from compliance_tool.custom_rules import GovernanceValidator
+from compliance_tool.checks.custom_rules import GovernanceValidator
+from compliance_tool.checks.facts import Facts
+from compliance_tool.checks.fastpath import compile_selector
 from compliance_tool.errors import PolicyError
-from compliance_tool.facts import Facts
-from compliance_tool.fastpath import compile_selector
-from compliance_tool.kinds import Kind, Severity
-from compliance_tool.loader import Inventory, Record
-from compliance_tool.problems import Problem
+from compliance_tool.repository.kinds import Kind, Severity
+from compliance_tool.repository.loader import Inventory, Record
+from compliance_tool.repository.problems import Problem
 
 
 class Status(enum.StrEnum):

@@ -12,11 +12,11 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from compliance_tool.engine import Engine, Status
-from compliance_tool.kinds import FOLDERS, Kind
-from compliance_tool.loader import Inventory, Record
-from compliance_tool.schemas import SchemaSet
-from compliance_tool.sources import MemorySource
+from compliance_tool.checks.engine import Engine, Status
+from compliance_tool.repository.kinds import FOLDERS, Kind
+from compliance_tool.repository.loader import Inventory, Record
+from compliance_tool.repository.schemas import SchemaSet
+from compliance_tool.repository.sources import MemorySource
 
 EXAMPLES_AS_OF = dt.date(2026, 6, 30)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from compliance_tool.checks.facts import Facts
 from compliance_tool.errors import InventoryError
-from compliance_tool.facts import Facts
-from compliance_tool.kinds import Kind, Lifecycle
+from compliance_tool.repository.kinds import Kind, Lifecycle
 
 IMPACT_ORDER = {
     state.value: index

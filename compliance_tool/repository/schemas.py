@@ -20,10 +20,10 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
-from compliance_tool.kinds import Kind
-from compliance_tool.yamlio import Path as DocPath
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.yamlio import Path as DocPath
 
-SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
 """The schemas shipped with the tool (the repository's ``schemas/`` folder)."""
 
 

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from compliance_tool.errors import ComplianceToolError, SigningError
-from compliance_tool.sources import Source
+from compliance_tool.repository.sources import Source
 
 MANIFEST_NAME = "manifest.json"
 FINDINGS_NAME = "findings.json"
@@ -44,7 +44,7 @@ def input_digests(source: Source) -> dict[str, Any]:
     A symlink that cannot be followed inside the repository counts as its link text,
     which is what git stores for it.
     """
-    from compliance_tool.sources import blob_id
+    from compliance_tool.repository.sources import blob_id
 
     files: dict[str, str] = {}
     for path, entry in sorted(source.entries().items()):
@@ -429,7 +429,7 @@ def _check_manifest(report: VerifyReport, handler: Any) -> dict[str, Any] | None
 
 
 def _check_repository(report: VerifyReport, manifest: dict[str, Any] | None, repo: Path) -> None:
-    from compliance_tool.sources import GitSource, open_repo
+    from compliance_tool.repository.sources import GitSource, open_repo
 
     name = "repository"
     if manifest is None or not isinstance(manifest.get("files"), dict):

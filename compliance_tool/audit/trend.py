@@ -9,15 +9,15 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance_tool.coverage import compute_coverage
-from compliance_tool.engine import RuleCache, Status
+from compliance_tool.checks.coverage import compute_coverage
+from compliance_tool.checks.engine import RuleCache, Status
+from compliance_tool.checks.facts import parse_duration
+from compliance_tool.checks.pipeline import evaluate
 from compliance_tool.errors import InventoryError
-from compliance_tool.facts import parse_duration
-from compliance_tool.kinds import Kind, Lifecycle, Severity
-from compliance_tool.loader import Inventory, ParseCache
-from compliance_tool.pipeline import evaluate
-from compliance_tool.schemas import SchemaSet
-from compliance_tool.sources import GitSource, open_repo
+from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
+from compliance_tool.repository.loader import Inventory, ParseCache
+from compliance_tool.repository.schemas import SchemaSet
+from compliance_tool.repository.sources import GitSource, open_repo
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,10 +13,10 @@ import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from compliance_tool.engine import CheckResult, Status
-from compliance_tool.facts import parse_date
-from compliance_tool.kinds import Kind
-from compliance_tool.loader import Inventory
+from compliance_tool.checks.engine import CheckResult, Status
+from compliance_tool.checks.facts import parse_date
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.loader import Inventory
 
 EVIDENCE_MAX_AGE_DAYS = 365
 

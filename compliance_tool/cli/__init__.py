@@ -1,0 +1,12 @@
+"""The command line. Only this package knows Click: it parses, builds, runs and prints.
+
+``app`` holds the command group, error handling and shared options; each other module
+holds the commands of one audience and registers them on the group when imported.
+"""
+
+from __future__ import annotations
+
+from compliance_tool.cli import audit, inventory, report, rules, scenarios
+from compliance_tool.cli.app import cli, main
+
+__all__ = ["audit", "cli", "inventory", "main", "report", "rules", "scenarios"]

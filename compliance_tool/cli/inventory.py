@@ -1,0 +1,209 @@
+"""Commands for engineers editing the inventory: validate, new, lineage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from compliance_tool.cli.app import (
+    as_of_date,
+    as_of_option,
+    cli,
+    format_option,
+    ref_option,
+    say,
+    where_of,
+)
+from compliance_tool.errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+    InventoryError,
+)
+from compliance_tool.repository.scaffold import SCAFFOLD_KINDS as SCAFFOLD_KINDS_CLI
+from compliance_tool.repository.session import (
+    Where,
+    changed_paths,
+    locate,
+    open_inventory,
+)
+from compliance_tool.repository.writing import write_output
+
+
+def _repo_relative(root: Path, given: tuple[str, ...], ref: str | None) -> list[str]:
+    """Turn PATH arguments into repository-relative paths of governance files."""
+    result: list[str] = []
+    for item in given:
+        if ref is not None:
+            result.append(item.strip("/"))
+            continue
+        path = Path(item).resolve()
+        if not path.exists():
+            raise InventoryError(f"{item}: no such file or folder", hint="check the path")
+        try:
+            relative = path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise InventoryError(
+                f"{item} is outside the governance repository {root}",
+                hint="pass files inside the repository, or --repo",
+            ) from None
+        result.append("" if relative == "." else relative)
+    return result
+
+
+FEW_FILES = 200
+"""Below this many target files, validation skips the on-disk parse cache."""
+
+
+def _select(paths: list[str], wanted: list[str]) -> list[str]:
+    return [
+        p
+        for p in paths
+        if any(not w or p == w or p.startswith(w.rstrip("/") + "/") for w in wanted)
+    ]
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, type=str)
+@ref_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["auto", "text", "json", "github"]),
+    default="auto",
+    show_default=True,
+    help="auto = text, plus GitHub annotations when GITHUB_ACTIONS is set.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write the report to this file instead of stdout.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    default=None,
+    help="Validate only files changed since REF and the files they can break.",
+)
+@click.option("--no-cache", is_flag=True, help="Ignore the parse cache.")
+@click.pass_context
+def validate(
+    ctx: click.Context,
+    paths: tuple[str, ...],
+    ref: str | None,
+    output_format: str,
+    output: Path | None,
+    changed_since: str | None,
+    no_cache: bool,
+) -> None:
+    """Check governance files: YAML, schema, ids, references, lineage, linked files.
+
+    Prints one line per problem: file:line:col: kind.field: message (hint).
+    Exit 0 when valid, 1 when problems were found, 2 on a usage or read error.
+    """
+    from compliance_tool.checks.validate import validate as run_validation
+    from compliance_tool.reporters import VALIDATION_REPORTERS
+
+    where = where_of(ctx, ref, not no_cache)
+    changed = changed_paths(where, changed_since) if changed_since is not None else None
+    if changed is not None and len(changed) < FEW_FILES:
+        # a handful of files: parsing them beats loading the whole cache
+        where = Where(where.root, where.ref, use_cache=False)
+    inventory = open_inventory(where)
+    targets: list[str] | None = None
+    if paths:
+        targets = _select(inventory.yaml_paths(), _repo_relative(where.root, paths, ref))
+    if changed is not None:
+        targets = sorted(changed & set(targets if targets is not None else inventory.yaml_paths()))
+    result = run_validation(inventory, targets)
+    formats = [output_format]
+    if output_format == "auto":
+        formats = ["text", "github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
+    text = "".join(VALIDATION_REPORTERS[name](result) for name in formats)
+    if output is not None:
+        write_output(output, text.encode("utf-8"))
+    else:
+        click.echo(text, nl=False)
+    files = {p.path for p in result.problems}
+    if result.passed:
+        say(f"ok: {result.files_checked} files valid ({result.source_label})", fg="green")
+        ctx.exit(EXIT_OK)
+    say(
+        f"{len(result.problems)} problem(s) in {len(files)} of {result.files_checked} files "
+        f"({result.source_label})",
+        fg="red",
+    )
+    ctx.exit(EXIT_FINDINGS)
+
+
+@cli.command()
+@click.argument("kind", type=click.Choice([k.value.lower() for k in SCAFFOLD_KINDS_CLI]))
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: the kind's folder, ID.yaml).",
+)
+@click.pass_context
+def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> None:
+    """Scaffold a new governance file with every required field and a comment per field.
+
+    Placeholders read TODO: 'compliance-tool validate' points at each until it is filled.
+    """
+    import re
+
+    from compliance_tool.checks.pipeline import today
+    from compliance_tool.repository.kinds import Kind
+    from compliance_tool.repository.scaffold import scaffold
+    from compliance_tool.repository.schemas import SchemaSet
+
+    chosen = next(k for k in Kind if k.value.lower() == kind)
+    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", record_id):
+        raise click.BadParameter("use letters, digits, '.', '_' and '-'", param_hint="ID")
+    root = locate(ctx.obj["repo"])
+    target = output or root / chosen.folder / f"{record_id}.yaml"
+    if target.exists():
+        raise InventoryError(f"{target} already exists", hint="choose another id or edit the file")
+    write_output(target, scaffold(chosen, record_id, SchemaSet(), today()).encode("utf-8"))
+    say(f"wrote {target}: fill in every TODO, then run 'compliance-tool validate {target}'")
+
+
+@cli.command()
+@click.argument("record_id", metavar="ID")
+@click.option(
+    "--upstream",
+    "direction",
+    flag_value="upstream",
+    default=True,
+    help="What feeds ID, through lineage (default).",
+)
+@click.option(
+    "--downstream",
+    "direction",
+    flag_value="downstream",
+    help="What depends on dataset ID: derived datasets and models, production first.",
+)
+@format_option("text", "json", "dot", "mermaid")
+@ref_option
+@as_of_option
+@click.pass_context
+def lineage(
+    ctx: click.Context,
+    record_id: str,
+    direction: str,
+    output_format: str,
+    ref: str | None,
+    as_of: Any,
+) -> None:
+    """Lineage and impact of a model or dataset, with personal data marked."""
+    from compliance_tool.checks.facts import Facts
+    from compliance_tool.checks.lineage import LINEAGE_FORMATS, downstream, upstream
+
+    inventory = open_inventory(where_of(ctx, ref))
+    facts = Facts(inventory, as_of_date(as_of))
+    graph = upstream(facts, record_id) if direction == "upstream" else downstream(facts, record_id)
+    click.echo(LINEAGE_FORMATS[output_format](graph), nl=False)

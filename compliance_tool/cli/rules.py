@@ -1,0 +1,202 @@
+"""Commands that evaluate the rules: check, coverage and the rule catalogue."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import click
+
+from compliance_tool.cli.app import (
+    STDERR,
+    as_of_date,
+    as_of_option,
+    cli,
+    emit,
+    format_option,
+    parse_formats,
+    ref_option,
+    say,
+    scenario_outcomes,
+    where_of,
+)
+from compliance_tool.errors import (
+    EXIT_FINDINGS,
+    EXIT_OK,
+)
+from compliance_tool.repository.session import (
+    open_inventory,
+)
+
+SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
+
+
+@cli.command()
+@ref_option
+@as_of_option
+@click.option(
+    "--format",
+    "formats",
+    multiple=True,
+    metavar="NAME[=PATH]",
+    help="Output format, repeatable: text, json, sarif, junit, github, markdown. "
+    "Without =PATH it goes to stdout. Default: text (plus github under GitHub Actions).",
+)
+@click.option(
+    "--fail-on",
+    type=click.Choice(SEVERITY_CHOICES),
+    default="info",
+    show_default=True,
+    help="Exit 1 when an unwaived failure at or above this severity exists.",
+)
+@click.option("--timings", is_flag=True, help="Print the time spent in each rule to stderr.")
+@click.option("--no-cache", is_flag=True, help="Ignore the parse and rule-result caches.")
+@click.option(
+    "--jobs",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes for large inventories (default: the cores, at most 4).",
+)
+@click.pass_context
+def check(
+    ctx: click.Context,
+    ref: str | None,
+    as_of: Any,
+    formats: tuple[str, ...],
+    fail_on: str,
+    timings: bool,
+    no_cache: bool,
+    jobs: int | None,
+) -> None:
+    """Evaluate every rule on the inventory and report failures and waivers.
+
+    Exit 0 when nothing at or above --fail-on fails, 1 otherwise, 2 on bad input.
+    Waived failures never fail the run.
+    """
+    from compliance_tool.checks.pipeline import default_jobs, evaluate, rule_cache
+    from compliance_tool.reporters import CHECK_REPORTERS
+    from compliance_tool.repository.kinds import Severity
+
+    choices = list(CHECK_REPORTERS)
+    if not formats and os.environ.get("GITHUB_ACTIONS") == "true" and "github" in choices:
+        formats = ("text", f"github={STDERR}")
+    outputs = parse_formats(formats, choices)
+    where = where_of(ctx, ref, not no_cache)
+    inventory = open_inventory(where)
+    evaluation = evaluate(inventory, as_of_date(as_of), rule_cache(where), jobs or default_jobs())
+    result = evaluation.check
+    emit(outputs, lambda name: CHECK_REPORTERS[name](result))
+    if timings and not result.timings:
+        say(
+            "timings: none, the result was remembered from an identical earlier run "
+            "(--no-cache evaluates afresh)"
+        )
+    if timings:
+        for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
+            say(f"{seconds * 1000:9.2f} ms  {rule_id}")
+    failing = result.failing()
+    waived = [r for r in result.findings if r.status.value == "waived"]
+    passed = len(result.results) - len(failing) - len(waived)
+    say(
+        f"{len(failing)} failing, {len(waived)} waived, {passed} passing results of "
+        f"{len(result.rules)} rules ({result.source_label}, as of {result.as_of})",
+        fg="red" if failing else "green",
+    )
+    threshold = None if fail_on == "never" else Severity.parse(fail_on)
+    ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
+
+
+@cli.command()
+@ref_option
+@as_of_option
+@format_option("text", "json")
+@click.pass_context
+def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str) -> None:
+    """Show every framework clause, the controls mapped to it and their status."""
+    from compliance_tool.checks.coverage import compute_coverage
+    from compliance_tool.checks.pipeline import evaluate
+    from compliance_tool.reporters import coverage_format
+
+    inventory = open_inventory(where_of(ctx, ref))
+    evaluation = evaluate(inventory, as_of_date(as_of))
+    result = compute_coverage(inventory, evaluation.check, scenario_outcomes(ctx, ref, as_of))
+    render = coverage_format.render_json if output_format == "json" else coverage_format.render_text
+    click.echo(render(result, evaluation.check), nl=False)
+
+
+@cli.group()
+def rules() -> None:
+    """The rule catalogue: list, explain, test, and the custom Cerberus rules."""
+
+
+@rules.command("list")
+@click.pass_context
+def rules_list(ctx: click.Context) -> None:
+    """Every rule with its severity, kind and controls."""
+    from compliance_tool.repository.kinds import Kind
+
+    inventory = open_inventory(where_of(ctx, None))
+    records = inventory.records(Kind.RULE)
+    width = max((len(r.id) for r in records), default=10)
+    for record in records:
+        data = record.data
+        click.echo(
+            f"{record.id:<{width}}  {data.get('severity', ''):<8}  {data.get('applies_to', ''):<8}  "
+            f"{','.join(data.get('controls') or []):<8}  {data.get('title', '')}"
+        )
+
+
+@rules.command("explain")
+@click.argument("rule_id")
+@click.pass_context
+def rules_explain(ctx: click.Context, rule_id: str) -> None:
+    """One rule in full: why, what it selects and requires, how to fix, examples."""
+    from compliance_tool.checks.explain import explain_rule
+
+    inventory = open_inventory(where_of(ctx, None))
+    click.echo(explain_rule(inventory, rule_id), nl=False)
+
+
+@rules.command("custom")
+def rules_custom() -> None:
+    """The custom Cerberus rules that any rule file may use, with examples."""
+    from compliance_tool.checks.custom_rules import CUSTOM_RULES, describe
+
+    for name in sorted(CUSTOM_RULES):
+        click.echo(f"{name}\n")
+        for line in describe(name).splitlines():
+            click.echo(f"    {line}".rstrip())
+        click.echo("")
+
+
+@rules.command("test")
+@click.pass_context
+def rules_test(ctx: click.Context) -> None:
+    """Run every rule's pass and fail examples; rules without both kinds fail."""
+    from compliance_tool.checks.engine import Status
+    from compliance_tool.checks.examples import run_examples
+    from compliance_tool.repository.kinds import Kind
+
+    inventory = open_inventory(where_of(ctx, None))
+    outcomes = run_examples(inventory)
+    bad = [o for o in outcomes if not o.ok]
+    for outcome in bad:
+        got = outcome.actual.value if outcome.actual else "not selected by 'when'"
+        click.echo(
+            f"FAIL {outcome.rule}: {outcome.expected.value} example #{outcome.index + 1} gave {got}"
+        )
+    covered = {
+        rule
+        for rule in {o.rule for o in outcomes}
+        if {o.expected for o in outcomes if o.rule == rule} == {Status.PASS, Status.FAIL}
+    }
+    missing = sorted(r.id for r in inventory.records(Kind.RULE) if r.id not in covered)
+    for rule_id in missing:
+        click.echo(f"FAIL {rule_id}: needs at least one pass and one fail example")
+    total = len(inventory.records(Kind.RULE))
+    say(
+        f"{len(outcomes) - len(bad)}/{len(outcomes)} examples behave as stated; "
+        f"{len(covered)}/{total} rules have pass and fail examples",
+        fg="red" if bad or missing else "green",
+    )
+    ctx.exit(EXIT_FINDINGS if bad or missing else EXIT_OK)
