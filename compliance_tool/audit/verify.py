@@ -96,20 +96,6 @@ class VerifyReport:
     def add(self, name: str, ok: bool | None, message: str) -> None:
         self.checks.append(Check(name, ok, message))
 
-    def to_text(self) -> str:
-        return "".join(f"{c.status:<4}  {c.name}: {c.message}\n" for c in self.checks)
-
-    def to_json(self) -> str:
-        data = {
-            "file": str(self.path),
-            "ok": self.ok,
-            "checks": [
-                {"name": c.name, "ok": c.ok, "status": c.status, "message": c.message}
-                for c in self.checks
-            ],
-        }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
 
 def _listed(paths: Iterable[str]) -> str:
     items = sorted(paths)
