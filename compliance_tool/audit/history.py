@@ -55,6 +55,15 @@ class Revision:
     fields: tuple[FieldChange, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class RecordHistory:
+    """Every commit that changed one record, newest first."""
+
+    kind: Kind
+    id: str
+    revisions: tuple[Revision, ...]
+
+
 def git_config_args(root: Path, config: dict[str, Any]) -> list[str]:
     """``-c`` options for git: the allowed-signers file for SSH commit signatures."""
     signers = (config.get("history") or {}).get("allowed_signers")
@@ -111,7 +120,7 @@ def record_history(
     until: dt.date | None = None,
     config: dict[str, Any] | None = None,
     ref: str = "HEAD",
-) -> tuple[Kind, str, list[Revision]]:
+) -> RecordHistory:
     """Every commit reachable from ``ref`` that changed the record, newest first."""
     import git
 
@@ -158,7 +167,7 @@ def record_history(
         revisions.append(
             _revision(reader, commit, author, email, date, status, signer, summary, changes)
         )
-    return kind, record_id, revisions
+    return RecordHistory(kind, record_id, tuple(revisions))
 
 
 def _revision(

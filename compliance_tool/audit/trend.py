@@ -34,6 +34,14 @@ class TrendPoint:
     """Validation problems at this commit (its rules were then not evaluated)."""
 
 
+@dataclass(frozen=True, slots=True)
+class Trend:
+    """Compliance at the end of each period of ``every`` (an ISO 8601 duration, as given)."""
+
+    every: str
+    points: tuple[TrendPoint, ...]
+
+
 def period_ends(since: dt.date, until: dt.date, every: str) -> list[dt.date]:
     """``since``, then every ``every`` (P1M = one calendar month, P7D...), up to ``until``."""
     step = every.upper()

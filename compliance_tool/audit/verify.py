@@ -96,20 +96,6 @@ class VerifyReport:
     def add(self, name: str, ok: bool | None, message: str) -> None:
         self.checks.append(Check(name, ok, message))
 
-    def to_text(self) -> str:
-        return "".join(f"{c.status:<4}  {c.name}: {c.message}\n" for c in self.checks)
-
-    def to_json(self) -> str:
-        data = {
-            "file": str(self.path),
-            "ok": self.ok,
-            "checks": [
-                {"name": c.name, "ok": c.ok, "status": c.status, "message": c.message}
-                for c in self.checks
-            ],
-        }
-        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-
 
 def _listed(paths: Iterable[str]) -> str:
     items = sorted(paths)
@@ -242,16 +228,8 @@ def _changed_objects(reader: Any, signed_revision: int) -> str:
     return f"{updates} update(s) after signing change {_listed(described) or 'no objects'}"
 
 
-def _check_signature(
-    report: VerifyReport, data: bytes, reader: Any, trust_roots: list[Path]
-) -> Any:
-    """Run the signature checks; return the signature checked, or None."""
-    from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
-    from pyhanko.sign.validation import SignatureCoverageLevel, validate_pdf_signature
-    from pyhanko.sign.validation.settings import KeyUsageConstraints
-    from pyhanko_certvalidator import ValidationContext
-
-    roots = _load_trust_roots(trust_roots)
+def _signature_of(report: VerifyReport, reader: Any) -> Any:
+    """The last signature of the PDF, or None (said in the report) when there is none."""
     try:
         signatures = reader.embedded_regular_signatures
     except _read_errors() as exc:
@@ -263,10 +241,19 @@ def _check_signature(
     signature = signatures[-1]
     count = f" ({len(signatures)} signatures; checking the last)" if len(signatures) > 1 else ""
     report.add("signature present", True, f"field '{signature.field_name}'{count}")
+    return signature
+
+
+def _validate(report: VerifyReport, signature: Any, roots: list[Any]) -> Any:
+    """pyHanko's status of the signature, or None (said in the report) when it cannot be
+    checked at all."""
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko.sign.validation.settings import KeyUsageConstraints
+    from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
     try:
-        status = validate_pdf_signature(
+        return validate_pdf_signature(
             signature,
             signer_validation_context=context,
             key_usage_settings=KeyUsageConstraints(
@@ -275,8 +262,10 @@ def _check_signature(
         )
     except _read_errors() as exc:  # SignatureValidationError is a ValueError
         report.add("signature intact", False, f"the signature cannot be checked: {exc}")
-        return signature
+        return None
 
+
+def _check_intact(report: VerifyReport, status: Any) -> None:
     if not status.intact:
         report.add(
             "signature intact",
@@ -298,6 +287,10 @@ def _check_signature(
             "signature verifies",
         )
 
+
+def _check_coverage(report: VerifyReport, status: Any, signature: Any, size: int) -> None:
+    from pyhanko.sign.validation import SignatureCoverageLevel
+
     coverage = status.coverage
     if coverage == SignatureCoverageLevel.ENTIRE_FILE:
         report.add("covers entire file", True, "the signature covers every byte but its own")
@@ -306,7 +299,7 @@ def _check_signature(
         report.add(
             "covers entire file",
             False,
-            f"{len(data) - signed_end} byte(s) were appended after the signed revision "
+            f"{size - signed_end} byte(s) were appended after the signed revision "
             "(an incremental update)",
         )
     else:
@@ -315,22 +308,28 @@ def _check_signature(
             "covers entire file", False, f"the signature covers only part of the file ({name})"
         )
 
+
+def _check_changes(report: VerifyReport, status: Any, signature: Any, reader: Any) -> None:
+    from pyhanko.sign.diff_analysis import DiffResult, ModificationLevel
+
     level = status.modification_level
     if level == ModificationLevel.NONE:
         report.add("no changes after signing", True, "the file is as it was signed")
+        return
+    diff = status.diff_result
+    if isinstance(diff, DiffResult):
+        what = f"changes of level {diff.modification_level.name}"
+        if diff.changed_form_fields:
+            what += f" to the fields {_listed(diff.changed_form_fields)}"
+    elif diff is not None:  # SuspiciousModification
+        what = "changes that difference analysis cannot explain"
     else:
-        diff = status.diff_result
-        if isinstance(diff, DiffResult):
-            what = f"changes of level {diff.modification_level.name}"
-            if diff.changed_form_fields:
-                what += f" to the fields {_listed(diff.changed_form_fields)}"
-        elif diff is not None:  # SuspiciousModification
-            what = "changes that difference analysis cannot explain"
-        else:
-            what = f"changes of level {level.name if level is not None else 'unknown'}"
-        changed = _changed_objects(reader, signature.signed_revision)
-        report.add("no changes after signing", False, what + (f": {changed}" if changed else ""))
+        what = f"changes of level {level.name if level is not None else 'unknown'}"
+    changed = _changed_objects(reader, signature.signed_revision)
+    report.add("no changes after signing", False, what + (f": {changed}" if changed else ""))
 
+
+def _check_signer(report: VerifyReport, status: Any, signature: Any, roots: list[Any]) -> None:
     cert = signature.signer_cert
     when = status.signer_reported_dt
     timestamp = status.timestamp_validity
@@ -351,6 +350,8 @@ def _check_signature(
         f"{_common_name(cert.subject)}, issued by {_common_name(cert.issuer)}; {moment}",
     )
 
+
+def _check_trust(report: VerifyReport, status: Any, roots: list[Any]) -> None:
     if not roots:
         report.add(
             "trusted",
@@ -373,6 +374,24 @@ def _check_signature(
             f"the certificate does not chain to any of the {len(roots)} given trust "
             f"root(s){reason}",
         )
+
+
+def _check_signature(
+    report: VerifyReport, data: bytes, reader: Any, trust_roots: list[Path]
+) -> Any:
+    """Run the signature checks; return the signature checked, or None."""
+    roots = _load_trust_roots(trust_roots)
+    signature = _signature_of(report, reader)
+    if signature is None:
+        return None
+    status = _validate(report, signature, roots)
+    if status is None:
+        return signature
+    _check_intact(report, status)
+    _check_coverage(report, status, signature, len(data))
+    _check_changes(report, status, signature, reader)
+    _check_signer(report, status, signature, roots)
+    _check_trust(report, status, roots)
     return signature
 
 

@@ -95,6 +95,14 @@ class Coverage:
         return next(c for c in self.controls if c.id == control_id)
 
 
+@dataclass(frozen=True, slots=True)
+class CoverageResult:
+    """Coverage with the check it was computed from (its date, source and commit)."""
+
+    coverage: Coverage
+    check: CheckResult
+
+
 def worst(statuses: Sequence[ControlStatus]) -> ControlStatus:
     return min(statuses, key=lambda s: s.rank) if statuses else ControlStatus.NOT_COVERED
 

@@ -10,7 +10,7 @@ import gc
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -101,14 +101,35 @@ def where_of(ctx: click.Context, ref: str | None, use_cache: bool = True) -> Whe
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
 
-def format_option(*choices: str, default: str = "text") -> Callable[[F], F]:
-    """``--format`` with the given choices (stored as ``output_format``)."""
+def format_option(
+    registry: Mapping[str, object],
+    *,
+    extra: tuple[str, ...] = (),
+    default: str = "text",
+    help_text: str | None = None,
+) -> Callable[[F], F]:
+    """``--format`` offering the names of a registry of :mod:`compliance_tool.reporters`,
+    after ``extra`` names the command handles itself (stored as ``output_format``)."""
     return click.option(
         "--format",
         "output_format",
-        type=click.Choice(list(choices)),
+        type=click.Choice([*extra, *registry]),
         default=default,
         show_default=True,
+        help=help_text,
+    )
+
+
+def formats_option(registry: Mapping[str, object], default_help: str) -> Callable[[F], F]:
+    """A repeatable ``--format NAME[=PATH]`` offering the names of a registry (stored as
+    ``formats``; :func:`parse_formats` reads it)."""
+    return click.option(
+        "--format",
+        "formats",
+        multiple=True,
+        metavar="NAME[=PATH]",
+        help=f"Output format, repeatable: {', '.join(registry)}. "
+        f"Without =PATH it goes to stdout. {default_help}",
     )
 
 

@@ -14,6 +14,7 @@ from compliance_tool.cli.app import (
     format_option,
     say,
 )
+from compliance_tool.reporters import DIFF_REPORTERS, HISTORY_REPORTERS, TREND_REPORTERS
 from compliance_tool.repository.session import (
     Where,
     locate,
@@ -24,7 +25,7 @@ from compliance_tool.repository.session import (
 @cli.command()
 @click.argument("base", metavar="BASE")
 @click.argument("head", metavar="[HEAD]", required=False)
-@format_option("text", "markdown", "json")
+@format_option(DIFF_REPORTERS)
 @as_of_option
 @click.option("--no-rules", is_flag=True, help="Compare records only, not rule results.")
 @click.pass_context
@@ -37,7 +38,6 @@ def diff(
     """
     from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
     from compliance_tool.checks.pipeline import evaluate
-    from compliance_tool.reporters.diff_format import DIFF_FORMATS
     from compliance_tool.repository.session import changed_between
 
     root = locate(ctx.obj["repo"])
@@ -53,80 +53,33 @@ def diff(
         )
     head_label = head or "working tree"
     result = SemanticDiff(base, head_label, tuple(entities), tuple(results), not no_rules)
-    click.echo(DIFF_FORMATS[output_format](result), nl=False)
+    click.echo(DIFF_REPORTERS[output_format](result), nl=False)
 
 
 @cli.command()
 @click.argument("record", metavar="FOLDER/ID")
 @date_option("--since", "Only commits on or after this date.")
 @date_option("--until", "Only commits on or before this date.")
-@format_option("text", "json")
+@format_option(HISTORY_REPORTERS)
 @click.pass_context
 def history(ctx: click.Context, record: str, since: Any, until: Any, output_format: str) -> None:
     """Every commit that changed a record (e.g. models/fraud-scoring), newest first, with
     author, date, signature status and the field-level change; follows moves."""
-    import json
-
     from compliance_tool.audit.history import record_history
-    from compliance_tool.reporters.diff_format import show
     from compliance_tool.repository.config import load_config
 
     root = locate(ctx.obj["repo"])
-    kind, record_id, revisions = record_history(
+    result = record_history(
         root,
         record,
         since.date() if since else None,
         until.date() if until else None,
         load_config(root),
     )
-    if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "version": 1,
-                    "kind": kind.value,
-                    "id": record_id,
-                    "revisions": [
-                        {
-                            "commit": r.commit,
-                            "author": r.author,
-                            "email": r.email,
-                            "date": r.date,
-                            "signature": r.signature,
-                            "signer": r.signer or None,
-                            "summary": r.summary,
-                            "change": r.change,
-                            "path": r.path,
-                            "old_path": r.old_path,
-                            "fields": [
-                                {"path": f.path, "old": f.old, "new": f.new} for f in r.fields
-                            ],
-                        }
-                        for r in revisions
-                    ],
-                },
-                indent=2,
-                sort_keys=True,
-                ensure_ascii=False,
-            )
-        )
-        return
-    if not revisions:
-        say(f"no commit changed {kind.value.lower()} {record_id}")
-        return
-    click.echo(
-        f"History of {kind.value.lower()} {record_id}, newest first ({len(revisions)} commits)"
-    )
-    for r in revisions:
-        signed = f"signature {r.signature}" + (f" by {r.signer}" if r.signer else "")
-        click.echo(f"\n{r.commit[:12]}  {r.date}  {r.author} <{r.email}>  {signed}")
-        click.echo(f"    {r.summary}")
-        if r.change == "moved":
-            click.echo(f"    moved {r.old_path} -> {r.path}")
-        elif r.change != "modified":
-            click.echo(f"    {r.change} {r.path}")
-        for f in r.fields:
-            click.echo(f"    {f.path}: {show(f.old)} -> {show(f.new)}")
+    text = HISTORY_REPORTERS[output_format](result)
+    click.echo(text, nl=False)
+    if not text:  # the text format shows nothing for no commit: say why, on stderr
+        say(f"no commit changed {result.kind.value.lower()} {result.id}")
 
 
 @cli.command()
@@ -138,14 +91,12 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
     show_default=True,
     help="Period as an ISO 8601 duration: P1M (calendar month), P7D, P14D...",
 )
-@format_option("text", "json")
+@format_option(TREND_REPORTERS)
 @click.pass_context
 def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format: str) -> None:
     """Compliance at the last commit of each period: share of controls passing, findings by
     severity, production models."""
-    import json
-
-    from compliance_tool.audit.trend import compute_trend
+    from compliance_tool.audit.trend import Trend, compute_trend
     from compliance_tool.checks.pipeline import today
 
     root = locate(ctx.obj["repo"])
@@ -153,44 +104,4 @@ def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format:
         points = compute_trend(root, since.date(), until.date() if until else today(), every)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--every") from None
-    if output_format == "json":
-        click.echo(
-            json.dumps(
-                {
-                    "version": 1,
-                    "every": every,
-                    "points": [
-                        {
-                            "end": p.end.isoformat(),
-                            "commit": p.commit,
-                            "share_passing": round(p.share_passing, 4),
-                            "failing": p.failing,
-                            "waived": p.waived,
-                            "production_models": p.production_models,
-                            "invalid": p.invalid,
-                        }
-                        for p in points
-                    ],
-                },
-                indent=2,
-                sort_keys=True,
-            )
-        )
-        return
-    click.echo(
-        f"{'period end':<11} {'commit':<12} {'controls':>8} {'crit':>5} {'high':>5} "
-        f"{'med':>5} {'low':>5} {'info':>5} {'waived':>6} {'prod':>5}"
-    )
-    for p in points:
-        if p.invalid:
-            click.echo(
-                f"{p.end.isoformat():<11} {p.commit[:12]:<12} not evaluated: "
-                f"{p.invalid} validation problem(s) at this commit"
-            )
-            continue
-        f = p.failing
-        click.echo(
-            f"{p.end.isoformat():<11} {p.commit[:12]:<12} {p.share_passing:>8.0%} "
-            f"{f['critical']:>5} {f['high']:>5} {f['medium']:>5} {f['low']:>5} "
-            f"{f['info']:>5} {p.waived:>6} {p.production_models:>5}"
-        )
+    click.echo(TREND_REPORTERS[output_format](Trend(every, tuple(points))), nl=False)

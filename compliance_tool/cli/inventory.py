@@ -22,6 +22,7 @@ from compliance_tool.errors import (
     EXIT_OK,
     InventoryError,
 )
+from compliance_tool.reporters import LINEAGE_REPORTERS, VALIDATION_REPORTERS
 from compliance_tool.repository.scaffold import SCAFFOLD_KINDS as SCAFFOLD_KINDS_CLI
 from compliance_tool.repository.session import (
     Where,
@@ -68,13 +69,11 @@ def _select(paths: list[str], wanted: list[str]) -> list[str]:
 @cli.command()
 @click.argument("paths", nargs=-1, type=str)
 @ref_option
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["auto", "text", "json", "github"]),
+@format_option(
+    VALIDATION_REPORTERS,
+    extra=("auto",),
     default="auto",
-    show_default=True,
-    help="auto = text, plus GitHub annotations when GITHUB_ACTIONS is set.",
+    help_text="auto = text, plus GitHub annotations when GITHUB_ACTIONS is set.",
 )
 @click.option(
     "--output",
@@ -105,7 +104,6 @@ def validate(
     Exit 0 when valid, 1 when problems were found, 2 on a usage or read error.
     """
     from compliance_tool.checks.validate import validate as run_validation
-    from compliance_tool.reporters import VALIDATION_REPORTERS
 
     where = where_of(ctx, ref, not no_cache)
     changed = changed_paths(where, changed_since) if changed_since is not None else None
@@ -187,7 +185,7 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     flag_value="downstream",
     help="What depends on dataset ID: derived datasets and models, production first.",
 )
-@format_option("text", "json", "dot", "mermaid")
+@format_option(LINEAGE_REPORTERS)
 @ref_option
 @as_of_option
 @click.pass_context
@@ -201,9 +199,9 @@ def lineage(
 ) -> None:
     """Lineage and impact of a model or dataset, with personal data marked."""
     from compliance_tool.checks.facts import Facts
-    from compliance_tool.checks.lineage import LINEAGE_FORMATS, downstream, upstream
+    from compliance_tool.checks.lineage import downstream, upstream
 
     inventory = open_inventory(where_of(ctx, ref))
     facts = Facts(inventory, as_of_date(as_of))
     graph = upstream(facts, record_id) if direction == "upstream" else downstream(facts, record_id)
-    click.echo(LINEAGE_FORMATS[output_format](graph), nl=False)
+    click.echo(LINEAGE_REPORTERS[output_format](graph), nl=False)

@@ -21,6 +21,7 @@ from compliance_tool.errors import (
     EXIT_OK,
     ComplianceToolError,
 )
+from compliance_tool.reporters import VERIFY_REPORTERS
 from compliance_tool.repository.session import (
     Where,
     locate,
@@ -219,7 +220,7 @@ def _report_history(
     default=None,
     help="Governance repository: check that the manifest's commit holds exactly its inputs.",
 )
-@format_option("text", "json")
+@format_option(VERIFY_REPORTERS)
 @click.pass_context
 def verify(
     ctx: click.Context,
@@ -245,7 +246,7 @@ def verify(
     if repo_path is None and ctx.obj.get("repo") is not None:  # compliance-tool --repo X verify
         repo_path = ctx.obj["repo"]
     result = verify_report(pdf, list(trust_roots), repo_path)
-    click.echo(result.to_json() if output_format == "json" else result.to_text(), nl=False)
+    click.echo(VERIFY_REPORTERS[output_format](result), nl=False)
     failed = [c.name for c in result.checks if c.ok is False]
     if failed:
         say(f"{pdf}: {len(failed)} check(s) failed: {', '.join(failed)}", fg="red")

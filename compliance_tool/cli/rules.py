@@ -14,6 +14,7 @@ from compliance_tool.cli.app import (
     cli,
     emit,
     format_option,
+    formats_option,
     parse_formats,
     ref_option,
     say,
@@ -24,6 +25,7 @@ from compliance_tool.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
 )
+from compliance_tool.reporters import CHECK_REPORTERS, COVERAGE_REPORTERS
 from compliance_tool.repository.session import (
     open_inventory,
 )
@@ -34,14 +36,7 @@ SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
 @cli.command()
 @ref_option
 @as_of_option
-@click.option(
-    "--format",
-    "formats",
-    multiple=True,
-    metavar="NAME[=PATH]",
-    help="Output format, repeatable: text, json, sarif, junit, github, markdown. "
-    "Without =PATH it goes to stdout. Default: text (plus github under GitHub Actions).",
-)
+@formats_option(CHECK_REPORTERS, "Default: text (plus github under GitHub Actions).")
 @click.option(
     "--fail-on",
     type=click.Choice(SEVERITY_CHOICES),
@@ -74,7 +69,6 @@ def check(
     Waived failures never fail the run.
     """
     from compliance_tool.checks.pipeline import default_jobs, evaluate, rule_cache
-    from compliance_tool.reporters import CHECK_REPORTERS
     from compliance_tool.repository.kinds import Severity
 
     choices = list(CHECK_REPORTERS)
@@ -109,19 +103,18 @@ def check(
 @cli.command()
 @ref_option
 @as_of_option
-@format_option("text", "json")
+@format_option(COVERAGE_REPORTERS)
 @click.pass_context
 def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str) -> None:
     """Show every framework clause, the controls mapped to it and their status."""
-    from compliance_tool.checks.coverage import compute_coverage
+    from compliance_tool.checks.coverage import CoverageResult, compute_coverage
     from compliance_tool.checks.pipeline import evaluate
-    from compliance_tool.reporters import coverage_format
 
     inventory = open_inventory(where_of(ctx, ref))
     evaluation = evaluate(inventory, as_of_date(as_of))
     result = compute_coverage(inventory, evaluation.check, scenario_outcomes(ctx, ref, as_of))
-    render = coverage_format.render_json if output_format == "json" else coverage_format.render_text
-    click.echo(render(result, evaluation.check), nl=False)
+    report = CoverageResult(result, evaluation.check)
+    click.echo(COVERAGE_REPORTERS[output_format](report), nl=False)
 
 
 @cli.group()

@@ -18,6 +18,7 @@ from compliance_tool.errors import (
     EXIT_FINDINGS,
     EXIT_OK,
 )
+from compliance_tool.reporters import SCENARIO_REPORTERS
 from compliance_tool.repository.session import (
     locate,
 )
@@ -63,20 +64,20 @@ def scenarios_command(
 
         click.echo(catalogue_text(), nl=False)
         ctx.exit(EXIT_OK)
-    from compliance_tool.scenarios.runner import format_summary, junit_xml, run_features
+    from compliance_tool.scenarios.runner import run_features
 
     root = locate(ctx.obj["repo"])
     run = run_features(
         root, ref, as_of_date(as_of), features, cucumber_json=cucumber_json is not None
     )
-    click.echo(format_summary(run), nl=False)
+    click.echo(SCENARIO_REPORTERS["text"](run), nl=False)
     for warning in run.warnings:
         say(f"warning: {warning}", fg="yellow")
     if cucumber_json is not None:
         write_output(cucumber_json, run.cucumber_json or b"[]")
         say(f"wrote Cucumber JSON to {cucumber_json}")
     if junit is not None:
-        write_output(junit, junit_xml(run).encode("utf-8"))
+        write_output(junit, SCENARIO_REPORTERS["junit"](run).encode("utf-8"))
         say(f"wrote JUnit XML to {junit}")
     failed, total = len(run.failed), len(run.results)
     say(

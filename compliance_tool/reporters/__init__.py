@@ -1,27 +1,125 @@
-"""Output formats. One module per format; the registries below are the only lists of them."""
+"""Output formats of every result type; the registries below are the only lists of them.
+
+A registry maps a format name to the function that renders one result as text. The names
+are known without importing a renderer, so that the CLI builds its ``--format`` choices
+from them at start-up; a renderer's module, and what it needs (junitparser, ...), is
+imported when that format is first rendered.
+
+Imports the result types of :mod:`compliance_tool.audit`, :mod:`compliance_tool.scenarios`,
+:mod:`compliance_tool.checks` and :mod:`compliance_tool.repository`; never Click.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import importlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from compliance_tool.checks.engine import CheckResult
-from compliance_tool.checks.validate import ValidationResult
-from compliance_tool.reporters import github, json_format, junit, markdown, sarif, text
+if TYPE_CHECKING:
+    from compliance_tool.audit.history import RecordHistory
+    from compliance_tool.audit.semantic_diff import SemanticDiff
+    from compliance_tool.audit.trend import Trend
+    from compliance_tool.audit.verify import VerifyReport
+    from compliance_tool.checks.coverage import CoverageResult
+    from compliance_tool.checks.engine import CheckResult
+    from compliance_tool.checks.lineage import Graph
+    from compliance_tool.checks.validate import ValidationResult
+    from compliance_tool.scenarios.runner import ScenarioRun
 
-ValidationReporter = Callable[[ValidationResult], str]
-CheckReporter = Callable[[CheckResult], str]
+T = TypeVar("T")
 
-VALIDATION_REPORTERS: dict[str, ValidationReporter] = {
-    "text": text.render_validation,
-    "json": json_format.render_validation,
-    "github": github.render_validation,
+
+class Registry(Mapping[str, Callable[[T], str]]):
+    """The formats of one result type: name -> renderer, in the order the CLI offers them.
+
+    Each renderer is named ``module:function``, the module being one of this package.
+    """
+
+    __slots__ = ("_renderers",)
+
+    def __init__(self, renderers: dict[str, str]) -> None:
+        self._renderers = dict(renderers)
+
+    def __getitem__(self, name: str) -> Callable[[T], str]:
+        module, _, function = self._renderers[name].partition(":")
+        renderer: Callable[[T], str] = getattr(
+            importlib.import_module(f"{__name__}.{module}"), function
+        )
+        return renderer
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._renderers)
+
+    def __len__(self) -> int:
+        return len(self._renderers)
+
+
+VALIDATION_REPORTERS: Registry[ValidationResult] = Registry(
+    {
+        "text": "text:render_validation",
+        "json": "json_format:render_validation",
+        "github": "github:render_validation",
+    }
+)
+
+CHECK_REPORTERS: Registry[CheckResult] = Registry(
+    {
+        "text": "text:render_check",
+        "json": "json_format:render_check",
+        "sarif": "sarif:render_check",
+        "junit": "junit:render_check",
+        "github": "github:render_check",
+        "markdown": "markdown:render_check",
+    }
+)
+
+COVERAGE_REPORTERS: Registry[CoverageResult] = Registry(
+    {"text": "coverage_format:render_text", "json": "coverage_format:render_json"}
+)
+
+DIFF_REPORTERS: Registry[SemanticDiff] = Registry(
+    {
+        "text": "diff_format:render_text",
+        "markdown": "diff_format:render_markdown",
+        "json": "diff_format:render_json",
+    }
+)
+
+HISTORY_REPORTERS: Registry[RecordHistory] = Registry(
+    {"text": "history:render_text", "json": "history:render_json"}
+)
+
+TREND_REPORTERS: Registry[Trend] = Registry(
+    {"text": "trend:render_text", "json": "trend:render_json"}
+)
+
+LINEAGE_REPORTERS: Registry[Graph] = Registry(
+    {
+        "text": "lineage:render_text",
+        "json": "lineage:render_json",
+        "dot": "lineage:render_dot",
+        "mermaid": "lineage:render_mermaid",
+    }
+)
+
+SCENARIO_REPORTERS: Registry[ScenarioRun] = Registry(
+    {"text": "scenarios:render_text", "junit": "scenarios:render_junit"}
+)
+"""The Cucumber JSON of a run is not here: pytest-bdd writes it during the run."""
+
+VERIFY_REPORTERS: Registry[VerifyReport] = Registry(
+    {"text": "verify:render_text", "json": "verify:render_json"}
+)
+
+REGISTRIES: dict[str, Registry[Any]] = {
+    "validation": VALIDATION_REPORTERS,
+    "check": CHECK_REPORTERS,
+    "coverage": COVERAGE_REPORTERS,
+    "diff": DIFF_REPORTERS,
+    "history": HISTORY_REPORTERS,
+    "trend": TREND_REPORTERS,
+    "lineage": LINEAGE_REPORTERS,
+    "scenarios": SCENARIO_REPORTERS,
+    "verify": VERIFY_REPORTERS,
 }
-
-CHECK_REPORTERS: dict[str, CheckReporter] = {
-    "text": text.render_check,
-    "json": json_format.render_check,
-    "sarif": sarif.render_check,
-    "junit": junit.render_check,
-    "github": github.render_check,
-    "markdown": markdown.render_check,
-}
+"""Every registry by the result type it renders (a test renders every name of each)."""

@@ -5,14 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.checks.coverage import Coverage
+from compliance_tool.checks.coverage import Coverage, CoverageResult
 from compliance_tool.checks.engine import CheckResult
 from compliance_tool.reporters.json_format import dumps
 
 COVERAGE_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/coverage.schema.json"
 
 
-def render_text(coverage: Coverage, result: CheckResult) -> str:
+def render_text(report: CoverageResult) -> str:
+    coverage, result = report.coverage, report.check
     lines = [f"Controls ({coverage.share_passing:.0%} passing, as of {result.as_of})"]
     for control in coverage.controls:
         lines.append(f"  {control.id:<8} {control.status.value:<21} {control.title}")
@@ -80,5 +81,5 @@ def coverage_document(coverage: Coverage, result: CheckResult) -> dict[str, Any]
     }
 
 
-def render_json(coverage: Coverage, result: CheckResult) -> str:
-    return dumps(coverage_document(coverage, result))
+def render_json(report: CoverageResult) -> str:
+    return dumps(coverage_document(report.coverage, report.check))

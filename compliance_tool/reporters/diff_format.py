@@ -217,6 +217,3 @@ def diff_document(diff: SemanticDiff) -> dict[str, Any]:
 
 def render_json(diff: SemanticDiff) -> str:
     return dumps(diff_document(diff))
-
-
-DIFF_FORMATS = {"text": render_text, "markdown": render_markdown, "json": render_json}

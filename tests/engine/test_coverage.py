@@ -17,6 +17,7 @@ from compliance_tool.checks.coverage import (
     ControlCoverage,
     ControlStatus,
     Coverage,
+    CoverageResult,
     FrameworkCoverage,
     ScenarioOutcome,
     compute_coverage,
@@ -171,7 +172,8 @@ def test_every_status_validates(
     # and the document of the sample's coverage without scenarios, read from a commit
     inventory = open_inventory(Where(REPO_ROOT, None, use_cache=False))
     result = dataclasses.replace(checked, commit=commit)
-    rendered = json.loads(coverage_format.render_json(compute_coverage(inventory, result), result))
+    coverage = CoverageResult(compute_coverage(inventory, result), result)
+    rendered = json.loads(coverage_format.render_json(coverage))
     assert _errors(validator, rendered) == []
     assert rendered["commit"] == commit
     assert all(c["scenarios"] == [] for c in rendered["controls"])

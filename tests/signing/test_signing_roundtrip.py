@@ -17,6 +17,7 @@ from signing_helpers import EMPTY_DIGESTS, ec_key, make_cert, make_manifest, pem
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from compliance_tool.report.signing import development_cert_path
+from compliance_tool.reporters.verify import render_text
 
 
 def pdf_tool(name: str) -> str:
@@ -46,7 +47,7 @@ def test_pdfsig_finds_a_valid_signature(
     assert "Signature Type: ETSI.CAdES.detached" in output
     assert "Total document signed" in output
     report = verify_report(path, [], None)
-    assert report.ok, report.to_text()
+    assert report.ok, render_text(report)
 
 
 def test_the_stamp_shows_signer_time_and_meaning(signed_report: Path) -> None:
