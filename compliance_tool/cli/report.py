@@ -95,7 +95,8 @@ def report(
     signing_section = config.get("signing") or {}
     signer_name, development, loaded, signing_config = "not signed", False, None, None
     if not unsigned:
-        from compliance_tool.report.signing import load_signer, signing_config_from_env
+        from compliance_tool.report.signing_config import signing_config_from_env
+        from compliance_tool.report.signing_keys import load_signer
 
         overrides: dict[str, Any] = {"allow_without_tsa": allow_without_tsa}
         if meaning:
@@ -143,7 +144,7 @@ def report(
         f"{commit}:{moment_date}",
     )
     if loaded is not None and signing_config is not None:
-        from compliance_tool.report.signing import sign_pdf
+        from compliance_tool.report.signing_pdf import sign_pdf
 
         notices: list[str] = []
         pdf = sign_pdf(pdf, loaded, signing_config, dt.datetime.now(dt.UTC), notices=notices)
