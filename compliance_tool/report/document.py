@@ -22,7 +22,7 @@ from importlib import resources
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.checks.coverage import ControlStatus, Coverage
+from compliance_tool.checks.coverage import ControlStatus, Coverage, coverage_rows
 from compliance_tool.checks.engine import CheckResult, Result, Status
 from compliance_tool.checks.facts import Facts, parse_date
 from compliance_tool.report import charts
@@ -140,6 +140,7 @@ def build_context(
     by_subject: dict[tuple[str, str], list[Result]] = {}
     for result in check.results:
         by_subject.setdefault((result.kind.value, result.subject), []).append(result)
+    rows = coverage_rows(coverage)
     failing = [r for r in check.findings if r.status is Status.FAIL]
     waived = [r for r in check.findings if r.status is Status.WAIVED]
 
@@ -496,35 +497,26 @@ def build_context(
         "personal_count": sum(1 for d in dataset_rows if d["personal"]),
         "controls": [
             {
-                "id": c.id,
-                "title": c.title,
-                "verification": c.verification,
-                "status": c.status.value,
-                "css": _status_css(c.status),
-                "evidence": c.evidence,
-                "failing": _capped(list(c.failing), 5),
-                "waived": _capped(list(c.waived), 5),
-                "scenarios": [{"name": s.name, "passed": s.passed} for s in c.scenarios],
+                **row,
+                "css": _status_css(ControlStatus(row["status"])),
+                "failing": _capped(row["failing"], 5),
+                "waived": _capped(row["waived"], 5),
             }
-            for c in coverage.controls
+            for row in rows["controls"]
         ],
         "frameworks": [
             {
-                "id": f.id,
-                "title": f.title,
-                "status": f.status,
+                **row,
                 "clauses": [
                     {
-                        "id": c.id,
-                        "title": c.title,
-                        "controls": ", ".join(c.controls) or "—",
-                        "status": c.status.value,
-                        "css": _status_css(c.status),
+                        **clause,
+                        "controls": ", ".join(clause["controls"]) or "—",
+                        "css": _status_css(ControlStatus(clause["status"])),
                     }
-                    for c in f.clauses
+                    for clause in row["clauses"]
                 ],
             }
-            for f in coverage.frameworks
+            for row in rows["frameworks"]
         ],
         "findings": [
             _finding_row(r, rules)
