@@ -70,15 +70,9 @@ def report(
     from compliance_tool.audit.verify import input_digests
     from compliance_tool.checks.coverage import compute_coverage
     from compliance_tool.checks.pipeline import evaluate
-    from compliance_tool.report.document import (
-        ReportSettings,
-        build_context,
-        findings_bytes,
-        manifest_bytes,
-        render_html,
-        render_pdf,
-        sha256_hex,
-    )
+    from compliance_tool.report.document import ReportSettings, build_context
+    from compliance_tool.report.manifest import findings_bytes, manifest_bytes, sha256_hex
+    from compliance_tool.report.render import render_html, render_pdf
     from compliance_tool.repository.config import load_config
 
     root = locate(ctx.obj["repo"])
