@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import TypedDict
 
 from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.checks.facts import parse_date
@@ -205,3 +206,84 @@ def compute_coverage(
             )
         )
     return Coverage(tuple(controls), tuple(frameworks))
+
+
+class ScenarioRow(TypedDict):
+    name: str
+    feature: str
+    passed: bool
+
+
+class ControlRow(TypedDict):
+    """One control as plain values, as the coverage JSON and the report show it."""
+
+    id: str
+    title: str
+    verification: str
+    status: str
+    rules: list[str]
+    failing: list[str]
+    waived: list[str]
+    scenarios: list[ScenarioRow]
+    evidence: str
+
+
+class ClauseRow(TypedDict):
+    id: str
+    title: str
+    controls: list[str]
+    status: str
+
+
+class FrameworkRow(TypedDict):
+    """One framework and the status of each of its clauses, as plain values."""
+
+    id: str
+    title: str
+    status: str
+    clauses: list[ClauseRow]
+
+
+class CoverageRows(TypedDict):
+    controls: list[ControlRow]
+    frameworks: list[FrameworkRow]
+
+
+def coverage_rows(coverage: Coverage) -> CoverageRows:
+    """Every control and framework clause as plain values: the one serialisation of a
+    coverage result, shared by the coverage JSON and the report."""
+    return {
+        "controls": [
+            {
+                "id": c.id,
+                "title": c.title,
+                "verification": c.verification,
+                "status": c.status.value,
+                "rules": list(c.rules),
+                "failing": list(c.failing),
+                "waived": list(c.waived),
+                "scenarios": [
+                    {"name": s.name, "feature": s.feature, "passed": s.passed} for s in c.scenarios
+                ],
+                "evidence": c.evidence,
+            }
+            for c in coverage.controls
+        ],
+        "frameworks": [
+            {
+                "id": f.id,
+                "title": f.title,
+                "status": f.status,
+                "clauses": [
+                    {
+                        "id": c.id,
+                        "title": c.title,
+                        "controls": list(c.controls),
+                        "status": c.status.value,
+                    }
+                    for c in f.clauses
+                ],
+            }
+            for f in coverage.frameworks
+        ],
+    }

@@ -71,15 +71,9 @@ def report(
     from compliance_tool.audit.verify import input_digests
     from compliance_tool.checks.coverage import compute_coverage
     from compliance_tool.checks.pipeline import evaluate
-    from compliance_tool.report.document import (
-        ReportSettings,
-        build_context,
-        findings_bytes,
-        manifest_bytes,
-        render_html,
-        render_pdf,
-        sha256_hex,
-    )
+    from compliance_tool.report.document import ReportSettings, build_context
+    from compliance_tool.report.manifest import findings_bytes, manifest_bytes, sha256_hex
+    from compliance_tool.report.render import render_html, render_pdf
     from compliance_tool.repository.config import load_config
 
     root = locate(ctx.obj["repo"])
@@ -96,7 +90,8 @@ def report(
     signing_section = config.get("signing") or {}
     signer_name, development, loaded, signing_config = "not signed", False, None, None
     if not unsigned:
-        from compliance_tool.report.signing import load_signer, signing_config_from_env
+        from compliance_tool.report.signing_config import signing_config_from_env
+        from compliance_tool.report.signing_keys import load_signer
 
         overrides: dict[str, Any] = {"allow_without_tsa": allow_without_tsa}
         if meaning:
@@ -144,7 +139,7 @@ def report(
         f"{commit}:{moment_date}",
     )
     if loaded is not None and signing_config is not None:
-        from compliance_tool.report.signing import sign_pdf
+        from compliance_tool.report.signing_pdf import sign_pdf
 
         notices: list[str] = []
         pdf = sign_pdf(pdf, loaded, signing_config, dt.datetime.now(dt.UTC), notices=notices)

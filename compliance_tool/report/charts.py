@@ -9,13 +9,6 @@ import io
 from collections.abc import Sequence
 from typing import Any
 
-SEVERITY_COLOURS = {
-    "critical": "#7f1d1d",
-    "high": "#c0392b",
-    "medium": "#e67e22",
-    "low": "#f1c40f",
-    "info": "#95a5a6",
-}
 PALETTE = ["#1f4e79", "#2e86c1", "#85c1e9", "#a9cce3", "#d6eaf8", "#5d6d7e"]
 
 

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from compliance_tool import __version__
+<<<<<<< HEAD
 from compliance_tool.checks.coverage import Coverage, CoverageResult
+=======
+from compliance_tool.checks.coverage import Coverage, coverage_rows
+>>>>>>> report-sections
 from compliance_tool.checks.engine import CheckResult
 from compliance_tool.reporters.json_format import dumps
 
@@ -45,39 +49,7 @@ def coverage_document(coverage: Coverage, result: CheckResult) -> dict[str, Any]
         "source": result.source_label,
         "commit": result.commit,
         "share_passing": round(coverage.share_passing, 4),
-        "controls": [
-            {
-                "id": c.id,
-                "title": c.title,
-                "verification": c.verification,
-                "status": c.status.value,
-                "rules": list(c.rules),
-                "failing": list(c.failing),
-                "waived": list(c.waived),
-                "scenarios": [
-                    {"name": s.name, "feature": s.feature, "passed": s.passed} for s in c.scenarios
-                ],
-                "evidence": c.evidence,
-            }
-            for c in coverage.controls
-        ],
-        "frameworks": [
-            {
-                "id": f.id,
-                "title": f.title,
-                "status": f.status,
-                "clauses": [
-                    {
-                        "id": c.id,
-                        "title": c.title,
-                        "controls": list(c.controls),
-                        "status": c.status.value,
-                    }
-                    for c in f.clauses
-                ],
-            }
-            for f in coverage.frameworks
-        ],
+        **coverage_rows(coverage),
     }
 
 

@@ -235,8 +235,11 @@ def test_a_manifest_naming_another_commit_fails_the_repository_check(
     """The report's own manifest and findings, re-signed with the same key after the
     commit and tree were changed to the rewritten ones: signature and manifest hold, the
     repository check names the file whose content differs."""
-    from compliance_tool.report.document import manifest_bytes, render_pdf
-    from compliance_tool.report.signing import SigningConfig, load_signer, sign_pdf
+    from compliance_tool.report.manifest import manifest_bytes
+    from compliance_tool.report.render import render_pdf
+    from compliance_tool.report.signing_config import SigningConfig
+    from compliance_tool.report.signing_keys import load_signer
+    from compliance_tool.report.signing_pdf import sign_pdf
 
     clone, amended = rewritten
     embedded = attachments(signed_report.pdf)

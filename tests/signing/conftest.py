@@ -20,7 +20,9 @@ from signing_helpers import (
     render_pdf,
 )
 
-from compliance_tool.report.signing import SigningConfig, load_signer, sign_pdf
+from compliance_tool.report.signing_config import SigningConfig
+from compliance_tool.report.signing_keys import load_signer
+from compliance_tool.report.signing_pdf import sign_pdf
 
 
 @pytest.fixture

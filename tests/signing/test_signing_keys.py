@@ -24,14 +24,13 @@ from signing_helpers import (
 )
 
 from compliance_tool.errors import EXIT_OK, ComplianceToolError, SigningError
-from compliance_tool.report.signing import (
+from compliance_tool.report.signing_config import (
     DEFAULT_MEANING,
-    DEV_NOTICE,
     SigningConfig,
-    load_signer,
-    sign_pdf,
     signing_config_from_env,
 )
+from compliance_tool.report.signing_keys import DEV_NOTICE, load_signer
+from compliance_tool.report.signing_pdf import sign_pdf
 
 PASSPHRASE = "correct horse battery staple"
 WRONG = "Tr0ub4dor&3-wrong"

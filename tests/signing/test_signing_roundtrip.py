@@ -16,7 +16,7 @@ from signing_helpers import EMPTY_DIGESTS, ec_key, make_cert, make_manifest, pem
 
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
-from compliance_tool.report.signing import development_cert_path
+from compliance_tool.report.signing_keys import development_cert_path
 from compliance_tool.reporters.verify import render_text
 
 

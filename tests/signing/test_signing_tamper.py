@@ -16,7 +16,9 @@ from signing_helpers import manifest_of_commit, render_pdf
 
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
-from compliance_tool.report.signing import SigningConfig, load_signer, sign_pdf
+from compliance_tool.report.signing_config import SigningConfig
+from compliance_tool.report.signing_keys import load_signer
+from compliance_tool.report.signing_pdf import sign_pdf
 
 
 def fails(output: str, check: str) -> str:

@@ -12,12 +12,9 @@ from minirepo import Invoke
 from signing_helpers import EMPTY_DIGESTS, SIGNED_AT, LocalTsa, make_manifest, pem, render_pdf
 
 from compliance_tool.errors import EXIT_OK, SigningError
-from compliance_tool.report.signing import (
-    SigningConfig,
-    development_cert_path,
-    load_signer,
-    sign_pdf,
-)
+from compliance_tool.report.signing_config import SigningConfig
+from compliance_tool.report.signing_keys import development_cert_path, load_signer
+from compliance_tool.report.signing_pdf import sign_pdf
 
 UNREACHABLE = "http://127.0.0.1:9/"  # the discard port: nothing listens
 
