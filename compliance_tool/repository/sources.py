@@ -164,10 +164,15 @@ class GitSource:
     @classmethod
     def open(cls, root: Path, ref: str, repo: git.Repo | None = None) -> GitSource:
         """Resolve ``ref`` in the repository at ``root`` and list its tree once."""
+        import git
+
         repo = repo or open_repo(root)
         sha = resolve_commit(repo, ref)
         prefix = repo_prefix(repo, root).rstrip("/")
-        listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
+        try:
+            listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
+        except git.GitCommandError as error:
+            raise git_failure(error, f"listing the files of commit {sha[:12]}") from None
         tree: dict[str, tuple[str, str]] = {}
         for item in listing.split("\0"):
             if not item:
@@ -191,7 +196,14 @@ class GitSource:
         return found
 
     def _read_blob(self, blob: str) -> bytes:
-        return bytes(self.repo.git.get_object_data(blob)[3])
+        try:
+            return bytes(self.repo.git.get_object_data(blob)[3])
+        except ValueError:  # how GitPython says the object database lacks it
+            raise GitError(
+                f"git object {blob} of commit {self.label} is missing",
+                hint="check that the repository is intact ('git fsck'); "
+                "a shallow or partial clone lacks old objects",
+            ) from None
 
     def read(self, entry: Entry) -> bytes:
         if entry.link is not None:
@@ -239,6 +251,17 @@ def open_repo(root: Path) -> git.Repo:
             f"{root} is not inside a git repository",
             hint="--ref and history need git: run 'git init' and commit the inventory",
         ) from None
+
+
+def git_failure(error: git.GitCommandError, action: str) -> GitError:
+    """A git command that failed, as a :class:`GitError` saying what the tool was doing
+    and the first line git wrote about it."""
+    said = str(error.stderr).strip().removeprefix("stderr: '").removesuffix("'").strip()
+    first = said.splitlines()[0] if said else f"exit status {error.status}"
+    return GitError(
+        f"git failed while {action}: {first}",
+        hint="check that the repository is intact ('git fsck')",
+    )
 
 
 def repo_prefix(repo: git.Repo, root: Path) -> str:

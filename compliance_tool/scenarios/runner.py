@@ -31,7 +31,7 @@ from typing import Any
 import pytest
 
 from compliance_tool.checks.coverage import ScenarioOutcome
-from compliance_tool.errors import ComplianceToolError
+from compliance_tool.errors import NoFeaturesError, ScenarioError
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.session import Where, open_inventory
 from compliance_tool.repository.sources import Entry, GitSource
@@ -41,14 +41,6 @@ CONTROL_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 """What a tag naming a control looks like (@MON-01); other tags (@wip) are free."""
 
 _ISOLATED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-
-
-class ScenarioError(ComplianceToolError):
-    """The scenarios cannot be run: unreadable feature files, a broken run."""
-
-
-class NoFeaturesError(ScenarioError):
-    """There is no feature file to run."""
 
 
 @dataclass(frozen=True, slots=True)
