@@ -12,6 +12,7 @@ import hashlib
 import os
 import posixpath
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -65,6 +66,23 @@ class Source(Protocol):
     def entry_problem(self, entry: Entry) -> str | None:
         """Why a symlinked inventory file may not be read, or None when it may."""
         ...
+
+    def locate(self, name: str) -> str:
+        """The path of this snapshot that a user means by ``name``: a path on disk for
+        the working tree (shown repository-relative when inside it), a repository path
+        for a commit. The result is what :meth:`documents` takes and messages show."""
+        ...
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        """The file ``top``, or every regular file below the folder ``top`` whose name
+        ends with ``suffix``, by path (symlinks left out, as they are at a commit);
+        None when the snapshot has no file or folder ``top``."""
+        ...
+
+
+def _below(paths: Iterable[str], top: str) -> list[str]:
+    """The paths inside the folder ``top`` (``.``: every path), sorted."""
+    return sorted(p for p in paths if top == "." or p.startswith(top + "/"))
 
 
 def find_root(start: Path) -> Path:
@@ -148,6 +166,28 @@ class WorktreeSource:
         if problem and not problem.startswith("is a symlink"):
             problem = f"is a symlink to {entry.link}, which {problem}"
         return problem
+
+    def locate(self, name: str) -> str:
+        path = Path(name).resolve()
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:  # a file on disk outside the repository, named by the user
+            return path.as_posix()
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        base = self.root / top
+        if base.is_symlink():
+            return {}
+        if base.is_file():
+            return {top: base.read_bytes()}
+        if not base.is_dir():
+            return None
+        prefix = "" if top == "." else f"{top}/"
+        found: dict[str, bytes] = {}
+        for file in sorted(base.rglob(f"*{suffix}")):
+            if file.is_file() and not file.is_symlink():
+                found[prefix + file.relative_to(base).as_posix()] = file.read_bytes()
+        return found
 
 
 @dataclass(slots=True)
@@ -239,6 +279,22 @@ class GitSource:
         problem = self.file_problem(entry.path)
         return f"is a symlink to {entry.link}, which {problem}" if problem else None
 
+    def locate(self, name: str) -> str:
+        return posixpath.normpath(name.strip("/"))
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        if top in self.tree:
+            mode, blob = self.tree[top]
+            return {} if mode == "120000" else {top: self._read_blob(blob)}
+        below = _below(self.tree, top)
+        if not below:
+            return None
+        return {
+            path: self._read_blob(self.tree[path][1])
+            for path in below
+            if path.endswith(suffix) and self.tree[path][0] != "120000"
+        }
+
 
 def open_repo(root: Path) -> git.Repo:
     """The git repository holding ``root``; a clear error when there is none."""
@@ -310,3 +366,14 @@ class MemorySource:
 
     def entry_problem(self, entry: Entry) -> str | None:
         return None
+
+    def locate(self, name: str) -> str:
+        return posixpath.normpath(name.strip("/"))
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        if top in self.files:
+            return {top: self.files[top]}
+        below = _below(self.files, top)
+        if not below:
+            return None
+        return {path: self.files[path] for path in below if path.endswith(suffix)}

@@ -37,7 +37,6 @@ from compliance_tool.checks.examples import evaluate_record
 from compliance_tool.checks.facts import Facts, parse_date, parse_datetime
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory, Record
-from compliance_tool.repository.sources import Entry, GitSource, MemorySource, WorktreeSource
 from compliance_tool.repository.yamlio import Path as DocPath
 from compliance_tool.repository.yamlio import parse_document
 
@@ -227,18 +226,8 @@ class Governance:
         """Every governance file and linked document, the context of example records."""
         source = self.inventory.source
         files = {p: source.read(self.inventory.entries[p]) for p in self.inventory.yaml_paths()}
-        if isinstance(source, GitSource):
-            for path, (mode, blob) in source.tree.items():
-                if path.split("/", 1)[0] in LINKED_FOLDERS and mode != "120000":
-                    files[path] = source.read(Entry(path, blob))
-        elif isinstance(source, WorktreeSource):
-            for folder in LINKED_FOLDERS:
-                base = Path(source.root) / folder
-                for file in sorted(base.rglob("*")) if base.is_dir() else ():
-                    if file.is_file() and not file.is_symlink():
-                        files[file.relative_to(source.root).as_posix()] = file.read_bytes()
-        elif isinstance(source, MemorySource):
-            files.update(source.files)
+        for folder in LINKED_FOLDERS:
+            files.update(source.documents(folder) or {})
         return files
 
     def file_problem(self, path: str) -> str | None:
