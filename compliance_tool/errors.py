@@ -1,7 +1,10 @@
 """Errors that explain themselves: what went wrong, where, and how to fix it.
 
-One base class, one subclass per subsystem. The CLI maps them to exit codes; nothing
-below the CLI prints or exits.
+One base class, one subclass per subsystem: the repository and its files
+(:class:`InventoryError`), rules and controls (:class:`PolicyError`), reports
+(:class:`ReportError`), signatures (:class:`SigningError`), git (:class:`GitError`) and
+scenarios (:class:`ScenarioError`). Each is bad input, not a bug: exit code 2
+(``exit_code``). The CLI maps them to exit codes; nothing below the CLI prints or exits.
 """
 
 from __future__ import annotations
@@ -35,7 +38,8 @@ class ComplianceToolError(Exception):
 
 
 class InventoryError(ComplianceToolError):
-    """The governance repository cannot be read (missing root, unreadable path)."""
+    """The governance repository cannot be read or written: a missing root, an unreadable
+    path, an invalid ``compliance-tool.yaml``, an output file that cannot be written."""
 
 
 class PolicyError(ComplianceToolError):
@@ -51,4 +55,12 @@ class SigningError(ComplianceToolError):
 
 
 class GitError(ComplianceToolError):
-    """A git revision or object cannot be read."""
+    """A git revision or object cannot be read, or a git command fails."""
+
+
+class ScenarioError(ComplianceToolError):
+    """The scenarios cannot be run: unreadable feature files, a broken run."""
+
+
+class NoFeaturesError(ScenarioError):
+    """There is no feature file to run (a command that only wants evidence may go on)."""

@@ -274,14 +274,18 @@ def report_history(
 ) -> dict[str, Any]:
     """What the report says about history: revisions since the previous report (or the
     latest ones), their signatures, and compliance at the end of recent months."""
-    from compliance_tool.audit.trend import compute_trend
+    import git
+
+    from compliance_tool.audit.trend import MONTHLY, compute_trend
 
     previous = previous_report_commit(reports, commit, as_of)
     repo = open_repo(root)
     if previous is not None:
         try:
             repo.git.merge_base("--is-ancestor", previous, commit)
-        except Exception:  # not an ancestor (or unknown): fall back to recent commits
+        except git.GitCommandError:
+            # status 1: not an ancestor; 128: no such commit (history rewritten since):
+            # either way the change list falls back to the recent commits
             previous = None
     revision_range = f"{previous}..{commit}" if previous else commit
     revisions = commit_signatures(root, revision_range, config, limit=None if previous else 20)
@@ -296,7 +300,7 @@ def report_history(
         "a good signature"
     )
     start = as_of - dt.timedelta(days=30 * trend_months)
-    points = [p for p in compute_trend(root, start, as_of, "P1M", ref=commit) if not p.invalid]
+    points = [p for p in compute_trend(root, start, as_of, MONTHLY, ref=commit) if not p.invalid]
     return {
         "previous": previous,
         "revisions": [{**r, "date": r["date"][:10]} for r in revisions],

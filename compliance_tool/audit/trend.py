@@ -17,7 +17,7 @@ from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
 from compliance_tool.repository.loader import Inventory, ParseCache
 from compliance_tool.repository.schemas import SchemaSet
-from compliance_tool.repository.sources import GitSource, open_repo
+from compliance_tool.repository.sources import GitSource, git_failure, open_repo
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,49 +42,79 @@ class Trend:
     points: tuple[TrendPoint, ...]
 
 
-def period_ends(since: dt.date, until: dt.date, every: str) -> list[dt.date]:
-    """``since``, then every ``every`` (P1M = one calendar month, P7D...), up to ``until``."""
-    step = every.upper()
-    ends: list[dt.date] = []
-    current = since
-    months = (
-        int(step[1:-1])
-        if step.startswith("P") and step.endswith("M") and "T" not in step and step[1:-1].isdigit()
-        else 0
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The spacing of a trend's points: whole calendar months, or a number of days."""
+
+    text: str
+    """As the user wrote it (P1M, P7D)."""
+    months: int = 0
+    days: int = 0
+
+    def end(self, since: dt.date, index: int) -> dt.date:
+        """The end of the ``index``-th period after ``since`` (a month end keeps the day of
+        ``since`` where the month has it, else takes the month's last day)."""
+        if not self.months:
+            return since + dt.timedelta(days=self.days * index)
+        month = since.month - 1 + index * self.months
+        year, month = since.year + month // 12, month % 12 + 1
+        return dt.date(year, month, min(since.day, calendar.monthrange(year, month)[1]))
+
+
+MONTHLY = Period("P1M", months=1)
+
+
+def parse_period(text: str) -> Period:
+    """``--every`` as a :class:`Period`: P<n>M is n calendar months; any other ISO 8601
+    duration must be a whole number of days (years count 365, weeks 7). ValueError with
+    the reason when it is neither, so that a bad value stops the trend before it runs."""
+    step = text.upper()
+    body = step[1:-1]
+    if step.startswith("P") and step.endswith("M") and body.isdigit():
+        if int(body) > 0:
+            return Period(text, months=int(body))
+    else:
+        try:
+            delta = parse_duration(step)
+        except ValueError:
+            raise ValueError(f"'{text}' is not an ISO 8601 duration (e.g. P30D)") from None
+        if delta.days > 0 and not delta.seconds and not delta.microseconds:
+            return Period(text, days=delta.days)
+    raise ValueError(
+        f"'{text}' is not a whole number of calendar months or days, at least one (e.g. P1M, P7D)"
     )
-    delta = None if months else parse_duration(step)
-    index = 0
+
+
+def period_ends(since: dt.date, until: dt.date, every: Period) -> list[dt.date]:
+    """``since``, then the end of every period after it up to ``until``, then ``until``."""
+    ends: list[dt.date] = []
+    current, index = since, 0
     while current <= until:
         ends.append(current)
         index += 1
-        if months:
-            month = since.month - 1 + index * months
-            year, month = since.year + month // 12, month % 12 + 1
-            day = min(since.day, calendar.monthrange(year, month)[1])
-            current = dt.date(year, month, day)
-        else:
-            assert delta is not None
-            current = current + delta
+        current = every.end(since, index)
     if ends and ends[-1] < until:
         ends.append(until)
     return ends
 
 
 def compute_trend(
-    root: Path, since: dt.date, until: dt.date, every: str, ref: str = "HEAD"
+    root: Path, since: dt.date, until: dt.date, every: Period, ref: str = "HEAD"
 ) -> list[TrendPoint]:
     """One point per period end that has a commit at or before it."""
+    import git
+
     repo = open_repo(root)
     schemas = SchemaSet()
     cache = ParseCache(None, schemas.digest)
     results = RuleCache(None)  # shared by the points: most records do not change between them
     points: list[TrendPoint] = []
     # one walk of the first-parent history: (committer time, commit), oldest first
-    walk = [
-        line.split()
-        for line in repo.git.log("--first-parent", "--format=%ct %H", ref).split("\n")
-        if line
-    ]
+    try:
+        log = repo.git.log("--first-parent", "--format=%ct %H", ref)
+    except git.GitCommandError as error:
+        raise git_failure(error, f"listing the commits of {ref}") from None
+    walk = [line.split() for line in log.split("\n") if line]
     times = [int(t) for t, _ in reversed(walk)]
     shas = [sha for _, sha in reversed(walk)]
     for end in period_ends(since, until, every):

@@ -22,6 +22,7 @@ from compliance_tool.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     ComplianceToolError,
+    NoFeaturesError,
 )
 from compliance_tool.repository.session import (
     Where,
@@ -200,7 +201,7 @@ def emit(outputs: list[tuple[str, Path | None]], render: Callable[[str], str]) -
 
 def scenario_outcomes(ctx: click.Context, ref: str | None, as_of: Any) -> list[Any]:
     """Scenario results as control evidence, when the repository has features."""
-    from compliance_tool.scenarios.runner import NoFeaturesError, run_scenarios
+    from compliance_tool.scenarios.runner import run_scenarios
 
     root = locate(ctx.obj["repo"])
     if not (root / "features").is_dir():

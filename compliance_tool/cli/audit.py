@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -20,6 +20,9 @@ from compliance_tool.repository.session import (
     locate,
     open_inventory,
 )
+
+if TYPE_CHECKING:
+    from compliance_tool.audit.trend import Period
 
 
 @cli.command()
@@ -82,6 +85,16 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
         say(f"no commit changed {result.kind.value.lower()} {result.id}")
 
 
+def _period(ctx: click.Context, param: click.Parameter, value: str) -> Period:
+    """``--every`` parsed while the arguments are, so a bad value stops before any work."""
+    from compliance_tool.audit.trend import parse_period
+
+    try:
+        return parse_period(value)
+    except ValueError as error:
+        raise click.BadParameter(str(error), ctx, param, param_hint="--every") from None
+
+
 @cli.command()
 @date_option("--since", "First period end.", required=True)
 @date_option("--until", "Last period end (default: today).")
@@ -89,19 +102,17 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
     "--every",
     default="P1M",
     show_default=True,
+    callback=_period,
     help="Period as an ISO 8601 duration: P1M (calendar month), P7D, P14D...",
 )
 @format_option(TREND_REPORTERS)
 @click.pass_context
-def trend(ctx: click.Context, since: Any, until: Any, every: str, output_format: str) -> None:
+def trend(ctx: click.Context, since: Any, until: Any, every: Period, output_format: str) -> None:
     """Compliance at the last commit of each period: share of controls passing, findings by
     severity, production models."""
     from compliance_tool.audit.trend import Trend, compute_trend
     from compliance_tool.checks.pipeline import today
 
     root = locate(ctx.obj["repo"])
-    try:
-        points = compute_trend(root, since.date(), until.date() if until else today(), every)
-    except ValueError as error:
-        raise click.BadParameter(str(error), param_hint="--every") from None
-    click.echo(TREND_REPORTERS[output_format](Trend(every, tuple(points))), nl=False)
+    points = compute_trend(root, since.date(), until.date() if until else today(), every)
+    click.echo(TREND_REPORTERS[output_format](Trend(every.text, tuple(points))), nl=False)

@@ -5,11 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from compliance_tool import __version__
-<<<<<<< HEAD
-from compliance_tool.checks.coverage import Coverage, CoverageResult
-=======
-from compliance_tool.checks.coverage import Coverage, coverage_rows
->>>>>>> report-sections
+from compliance_tool.checks.coverage import Coverage, CoverageResult, coverage_rows
 from compliance_tool.checks.engine import CheckResult
 from compliance_tool.reporters.json_format import dumps
 

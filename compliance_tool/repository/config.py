@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 
-from compliance_tool.errors import ComplianceToolError
+from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import dotted
 from compliance_tool.repository.yamlio import parse_document
 
@@ -25,7 +25,7 @@ def load_config(root: Path) -> dict[str, Any]:
     document = parse_document(path.read_bytes())
     if document.data is None:
         issue = document.issues[0]
-        raise ComplianceToolError(
+        raise InventoryError(
             issue.message, where=f"{CONFIG_FILE}:{issue.line}:{issue.column}", hint=issue.hint
         )
     schema = json.loads(_SCHEMA.read_text(encoding="utf-8"))
@@ -37,7 +37,7 @@ def load_config(root: Path) -> dict[str, Any]:
             line, column = document.position(tuple(error.absolute_path))
             where = dotted(tuple(error.absolute_path)) or "(top)"
             details.append(f"{CONFIG_FILE}:{line}:{column}: {where}: {error.message}")
-        raise ComplianceToolError(
+        raise InventoryError(
             f"{CONFIG_FILE} is not valid",
             hint="see compliance_tool/config.schema.json",
             details=details,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from compliance_tool.repository.loader import Inventory, ParseCache
 from compliance_tool.repository.schemas import SchemaSet
@@ -13,10 +14,14 @@ from compliance_tool.repository.sources import (
     Source,
     WorktreeSource,
     find_root,
+    git_failure,
     open_repo,
     repo_prefix,
     resolve_commit,
 )
+
+if TYPE_CHECKING:
+    import git
 
 CACHE_DIR = ".compliance-cache"
 
@@ -53,21 +58,29 @@ def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
 def git_changes(root: Path, base: str, head: str | None) -> tuple[set[str], set[str]]:
     """Governance paths (repository-relative to ``root``) added or modified, and removed,
     between ``base`` and ``head`` (None: the working tree, untracked files included)."""
+    import git
+
     repo = open_repo(root)
     prefix = repo_prefix(repo, root)
     tops = (f"{prefix}inventory", f"{prefix}policies")
     args = ["--name-status", "-z", "--no-renames", resolve_commit(repo, base)]
     if head is not None:
         args.append(resolve_commit(repo, head))
-    raw = repo.git.diff(*args, "--", *tops).split("\0")
+    try:
+        raw = repo.git.diff(*args, "--", *tops).split("\0")
+        untracked = (
+            repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *tops)
+            if head is None
+            else ""
+        )
+    except git.GitCommandError as error:
+        raise git_failure(error, f"listing the changes since {base}") from None
     changed: set[str] = set()
     removed: set[str] = set()
     for status, path in zip(raw[0::2], raw[1::2], strict=False):
         if path:
             (removed if status.startswith("D") else changed).add(path[len(prefix) :])
-    if head is None:
-        untracked = repo.git.ls_files("--others", "--exclude-standard", "-z", "--", *tops)
-        changed.update(p[len(prefix) :] for p in untracked.split("\0") if p)
+    changed.update(p[len(prefix) :] for p in untracked.split("\0") if p)
     return changed, removed
 
 
@@ -85,15 +98,25 @@ def changed_paths(where: Where, since: str) -> set[str]:
     prefix = repo_prefix(repo, where.root)
     for path in sorted(removed):
         stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
-        grep_args = ["-l", "-z", "-w", "-F", "-e", stem]
-        if where.ref is not None:
-            grep_args.append(resolve_commit(repo, where.ref))
-        grep_args += ["--", f"{prefix}inventory", f"{prefix}policies"]
-        try:
-            hits = repo.git.grep(*grep_args)
-        except Exception:  # git grep exits 1 when nothing matches
-            hits = ""
-        for hit in hits.split("\0"):
-            if hit:
-                changed.add(hit.split(":", 1)[-1][len(prefix) :])
+        for hit in _files_naming(repo, stem, where.ref, prefix):
+            changed.add(hit[len(prefix) :])
     return changed
+
+
+def _files_naming(repo: git.Repo, word: str, ref: str | None, prefix: str) -> list[str]:
+    """The governance files (git paths) that contain ``word`` as a whole word, in the
+    working tree or at ``ref``; none when nothing matches."""
+    import git
+
+    args = ["-l", "-z", "-w", "-F", "-e", word]
+    if ref is not None:
+        args.append(resolve_commit(repo, ref))
+    args += ["--", f"{prefix}inventory", f"{prefix}policies"]
+    try:
+        hits = repo.git.grep(*args)
+    except git.GitCommandError as error:
+        if error.status == 1 and not str(error.stderr).strip():
+            return []  # git grep's answer for "no line matches"; with a message, it failed
+        raise git_failure(error, f"looking for the files that name '{word}'") from None
+    # at a commit git grep prefixes each path with "<commit>:"
+    return [hit.split(":", 1)[-1] if ref is not None else hit for hit in hits.split("\0") if hit]

@@ -12,6 +12,7 @@ import hashlib
 import os
 import posixpath
 import stat
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -65,6 +66,23 @@ class Source(Protocol):
     def entry_problem(self, entry: Entry) -> str | None:
         """Why a symlinked inventory file may not be read, or None when it may."""
         ...
+
+    def locate(self, name: str) -> str:
+        """The path of this snapshot that a user means by ``name``: a path on disk for
+        the working tree (shown repository-relative when inside it), a repository path
+        for a commit. The result is what :meth:`documents` takes and messages show."""
+        ...
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        """The file ``top``, or every regular file below the folder ``top`` whose name
+        ends with ``suffix``, by path (symlinks left out, as they are at a commit);
+        None when the snapshot has no file or folder ``top``."""
+        ...
+
+
+def _below(paths: Iterable[str], top: str) -> list[str]:
+    """The paths inside the folder ``top`` (``.``: every path), sorted."""
+    return sorted(p for p in paths if top == "." or p.startswith(top + "/"))
 
 
 def find_root(start: Path) -> Path:
@@ -149,6 +167,28 @@ class WorktreeSource:
             problem = f"is a symlink to {entry.link}, which {problem}"
         return problem
 
+    def locate(self, name: str) -> str:
+        path = Path(name).resolve()
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:  # a file on disk outside the repository, named by the user
+            return path.as_posix()
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        base = self.root / top
+        if base.is_symlink():
+            return {}
+        if base.is_file():
+            return {top: base.read_bytes()}
+        if not base.is_dir():
+            return None
+        prefix = "" if top == "." else f"{top}/"
+        found: dict[str, bytes] = {}
+        for file in sorted(base.rglob(f"*{suffix}")):
+            if file.is_file() and not file.is_symlink():
+                found[prefix + file.relative_to(base).as_posix()] = file.read_bytes()
+        return found
+
 
 @dataclass(slots=True)
 class GitSource:
@@ -164,10 +204,15 @@ class GitSource:
     @classmethod
     def open(cls, root: Path, ref: str, repo: git.Repo | None = None) -> GitSource:
         """Resolve ``ref`` in the repository at ``root`` and list its tree once."""
+        import git
+
         repo = repo or open_repo(root)
         sha = resolve_commit(repo, ref)
         prefix = repo_prefix(repo, root).rstrip("/")
-        listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
+        try:
+            listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
+        except git.GitCommandError as error:
+            raise git_failure(error, f"listing the files of commit {sha[:12]}") from None
         tree: dict[str, tuple[str, str]] = {}
         for item in listing.split("\0"):
             if not item:
@@ -191,7 +236,14 @@ class GitSource:
         return found
 
     def _read_blob(self, blob: str) -> bytes:
-        return bytes(self.repo.git.get_object_data(blob)[3])
+        try:
+            return bytes(self.repo.git.get_object_data(blob)[3])
+        except ValueError:  # how GitPython says the object database lacks it
+            raise GitError(
+                f"git object {blob} of commit {self.label} is missing",
+                hint="check that the repository is intact ('git fsck'); "
+                "a shallow or partial clone lacks old objects",
+            ) from None
 
     def read(self, entry: Entry) -> bytes:
         if entry.link is not None:
@@ -227,6 +279,22 @@ class GitSource:
         problem = self.file_problem(entry.path)
         return f"is a symlink to {entry.link}, which {problem}" if problem else None
 
+    def locate(self, name: str) -> str:
+        return posixpath.normpath(name.strip("/"))
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        if top in self.tree:
+            mode, blob = self.tree[top]
+            return {} if mode == "120000" else {top: self._read_blob(blob)}
+        below = _below(self.tree, top)
+        if not below:
+            return None
+        return {
+            path: self._read_blob(self.tree[path][1])
+            for path in below
+            if path.endswith(suffix) and self.tree[path][0] != "120000"
+        }
+
 
 def open_repo(root: Path) -> git.Repo:
     """The git repository holding ``root``; a clear error when there is none."""
@@ -239,6 +307,17 @@ def open_repo(root: Path) -> git.Repo:
             f"{root} is not inside a git repository",
             hint="--ref and history need git: run 'git init' and commit the inventory",
         ) from None
+
+
+def git_failure(error: git.GitCommandError, action: str) -> GitError:
+    """A git command that failed, as a :class:`GitError` saying what the tool was doing
+    and the first line git wrote about it."""
+    said = str(error.stderr).strip().removeprefix("stderr: '").removesuffix("'").strip()
+    first = said.splitlines()[0] if said else f"exit status {error.status}"
+    return GitError(
+        f"git failed while {action}: {first}",
+        hint="check that the repository is intact ('git fsck')",
+    )
 
 
 def repo_prefix(repo: git.Repo, root: Path) -> str:
@@ -287,3 +366,14 @@ class MemorySource:
 
     def entry_problem(self, entry: Entry) -> str | None:
         return None
+
+    def locate(self, name: str) -> str:
+        return posixpath.normpath(name.strip("/"))
+
+    def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
+        if top in self.files:
+            return {top: self.files[top]}
+        below = _below(self.files, top)
+        if not below:
+            return None
+        return {path: self.files[path] for path in below if path.endswith(suffix)}

@@ -6,7 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
-from compliance_tool.errors import ComplianceToolError
+from compliance_tool.errors import InventoryError
 
 
 def write_output(target: Path, data: bytes) -> None:
@@ -16,7 +16,7 @@ def write_output(target: Path, data: bytes) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temp = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
     except OSError as exc:
-        raise ComplianceToolError(
+        raise InventoryError(
             f"cannot write {target}: {exc.strerror}", hint="check the folder and its permissions"
         ) from None
     try:
@@ -26,7 +26,7 @@ def write_output(target: Path, data: bytes) -> None:
         os.replace(temp, target)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
-        raise ComplianceToolError(
+        raise InventoryError(
             f"cannot write {target}: {exc.strerror}",
             hint="check that the path is not a folder and that you may write there",
         ) from None

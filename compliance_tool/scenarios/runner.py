@@ -23,7 +23,7 @@ import re
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,24 +31,16 @@ from typing import Any
 import pytest
 
 from compliance_tool.checks.coverage import ScenarioOutcome
-from compliance_tool.errors import ComplianceToolError
+from compliance_tool.errors import NoFeaturesError, ScenarioError
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.session import Where, open_inventory
-from compliance_tool.repository.sources import Entry, GitSource
+from compliance_tool.repository.sources import Source
 
 FEATURES_DIR = "features"
 CONTROL_TAG = re.compile(r"^[A-Z][A-Z0-9]*-\d+$")
 """What a tag naming a control looks like (@MON-01); other tags (@wip) are free."""
 
 _ISOLATED_ENV = ("PYTEST_ADDOPTS", "PYTEST_PLUGINS", "PYTEST_DISABLE_PLUGIN_AUTOLOAD")
-
-
-class ScenarioError(ComplianceToolError):
-    """The scenarios cannot be run: unreadable feature files, a broken run."""
-
-
-class NoFeaturesError(ScenarioError):
-    """There is no feature file to run."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,40 +88,27 @@ class ScenarioRun:
 # -- finding the feature files ----------------------------------------------------------
 
 
-def _worktree_features(root: Path, given: Sequence[str]) -> dict[str, bytes]:
+def _feature_files(source: Source, root: Path, given: Sequence[str]) -> dict[str, bytes]:
+    """The feature files named by ``given`` (default: ``features/``), by the path the user
+    knows them under. A name that is no file or folder of the working tree is bad input;
+    at a commit a name may not exist yet, as long as another one does."""
     found: dict[str, bytes] = {}
-    targets = [Path(g) for g in given] or [root / FEATURES_DIR]
-    for target in targets:
-        path = target.resolve()
-        if not path.exists():
-            if not given:
-                raise NoFeaturesError(
-                    f"no {FEATURES_DIR}/ folder in {root}",
-                    hint="write scenarios in features/*.feature, or name feature files",
-                )
-            raise ScenarioError(f"{target}: no such file or folder", hint="check the path")
-        files = sorted(path.rglob("*.feature")) if path.is_dir() else [path]
-        for file in files:
-            try:
-                shown = file.relative_to(root.resolve()).as_posix()
-            except ValueError:
-                shown = file.as_posix()
-            found[shown] = file.read_bytes()
-    return found
-
-
-def _commit_features(source: GitSource, given: Sequence[str]) -> dict[str, bytes]:
-    wanted = [g.strip("/") for g in given] or [FEATURES_DIR]
-    found: dict[str, bytes] = {}
-    for path, (mode, blob) in sorted(source.tree.items()):
-        if mode == "120000" or not path.endswith(".feature"):
-            continue
-        if any(path == w or path.startswith(w + "/") for w in wanted):
-            found[path] = source.read(Entry(path, blob))
-    if not found and given:
+    missing: list[str] = []
+    for name in given or [FEATURES_DIR]:
+        files = source.documents(source.locate(name) if given else name, ".feature")
+        if files is None:
+            missing.append(name)
+        else:
+            found.update(files)
+    if missing and not given:
+        raise NoFeaturesError(
+            f"no {FEATURES_DIR}/ folder in {root} ({source.label})",
+            hint="write scenarios in features/*.feature, or name feature files",
+        )
+    if missing and (source.commit is None or not found):
         raise ScenarioError(
-            f"no feature file at {', '.join(given)} in commit {source.label}",
-            hint="name repository paths as 'git ls-tree' shows them",
+            f"{', '.join(missing)}: no such file or folder ({source.label})",
+            hint="check the path (with --ref, a repository path as 'git ls-tree' shows it)",
         )
     return found
 
@@ -289,97 +268,129 @@ def run_features(
     disk; with ``ref`` the inventory and the feature files come from that commit, and
     FEATURE paths are repository paths.
     """
-    import pytest_bdd.plugin
-    from pytest_bdd import feature as bdd_feature
-
     from compliance_tool.scenarios import steps
 
     inventory = open_inventory(Where(root, ref))
-    if ref is None:
-        contents = _worktree_features(root, features)
-    else:
-        source = inventory.source
-        assert isinstance(source, GitSource)
-        contents = _commit_features(source, features)
+    contents = _feature_files(inventory.source, root, features)
     if not contents:
         raise NoFeaturesError(
             f"no .feature files in {', '.join(features) or FEATURES_DIR + '/'} "
             f"({inventory.source.label})",
             hint="write scenarios in features/*.feature",
         )
-    controls = set(inventory.ids[Kind.CONTROL])
     governance = steps.Governance(inventory, as_of)
     with tempfile.TemporaryDirectory(prefix="compliance-scenarios-") as temp:
         folder = Path(temp).resolve()
-        shown: dict[str, str] = {}
-        for index, (name, data) in enumerate(contents.items()):
-            inside = not name.startswith("/") and ".." not in name.split("/")
-            outside = Path(name)
-            target = folder / (
-                name if inside else f"outside/{index}/{outside.parent.name}/{outside.name}"
-            )
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            shown[str(target)] = name
+        shown = _copy_features(contents, folder)
         if _parse_features(folder, shown) == 0:
             raise NoFeaturesError(
                 f"the feature files hold no scenario: {', '.join(contents)}",
                 hint="add 'Scenario:' blocks",
             )
-        module = f"test_governance_scenarios_{uuid.uuid4().hex}"
-        paths = ", ".join(repr(p) for p in shown)
-        (folder / f"{module}.py").write_text(
-            f'"""Generated by compliance-tool scenarios."""\n\n'
-            f"from pytest_bdd import scenarios\n\nscenarios({paths})\n",
-            encoding="utf-8",
-        )
-        (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
-        cucumber = folder / "cucumber.json"
-        args = [
-            str(folder / f"{module}.py"),
-            "-c",
-            str(folder / "pytest.ini"),
-            "--rootdir",
-            str(folder),
-            "--disable-plugin-autoload",
-            "-p",
-            "no:cacheprovider",
-            "-p",
-            "no:faulthandler",
-            "--import-mode=importlib",
-            "--assert=plain",
-            "-W",
-            "default",
-            "-s",
-            "-q",
-            "--tb=short",
-        ]
-        if cucumber_json:
-            args.append(f"--cucumberjson={cucumber}")
         recorder = _Recorder(governance, shown)
-        buffer = io.StringIO()
-        try:
-            with _isolated(buffer):
-                code = pytest.main(args, plugins=[pytest_bdd.plugin, steps, recorder])
-        finally:
-            for name in [m for m in sys.modules if m.startswith(module)]:
-                del sys.modules[name]
-            for path in shown:
-                bdd_feature.features.pop(path, None)
-        if recorder.collect_errors:
-            raise ScenarioError(
-                "the scenarios could not be collected",
-                hint="see below",
-                details=[e.strip() for e in recorder.collect_errors],
+        report = _run_pytest(folder, recorder, cucumber_json)
+    results, warnings = _results(recorder.items.values(), set(inventory.ids[Kind.CONTROL]))
+    return ScenarioRun(
+        tuple(results),
+        as_of,
+        inventory.source.label,
+        inventory.source.commit,
+        tuple(dict.fromkeys(warnings)),
+        report,
+    )
+
+
+def _copy_features(contents: dict[str, bytes], folder: Path) -> dict[str, str]:
+    """Write the feature files into ``folder``; absolute path of each copy -> its name.
+
+    A file from outside the repository (a path on disk) goes under ``outside/``, so that
+    no name can place a copy outside the folder."""
+    shown: dict[str, str] = {}
+    for index, (name, data) in enumerate(contents.items()):
+        inside = not name.startswith("/") and ".." not in name.split("/")
+        outside = Path(name)
+        target = folder / (
+            name if inside else f"outside/{index}/{outside.parent.name}/{outside.name}"
+        )
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        shown[str(target)] = name
+    return shown
+
+
+def _pytest_args(folder: Path, module: str, cucumber: Path | None) -> list[str]:
+    """pytest on the generated module alone, with none of the user's settings."""
+    args = [
+        str(folder / f"{module}.py"),
+        "-c",
+        str(folder / "pytest.ini"),
+        "--rootdir",
+        str(folder),
+        "--disable-plugin-autoload",
+        "-p",
+        "no:cacheprovider",
+        "-p",
+        "no:faulthandler",
+        "--import-mode=importlib",
+        "--assert=plain",
+        "-W",
+        "default",
+        "-s",
+        "-q",
+        "--tb=short",
+    ]
+    if cucumber is not None:
+        args.append(f"--cucumberjson={cucumber}")
+    return args
+
+
+def _run_pytest(folder: Path, recorder: _Recorder, cucumber_json: bool) -> bytes | None:
+    """Run the copied features in-process; the Cucumber JSON report when asked for."""
+    import pytest_bdd.plugin
+    from pytest_bdd import feature as bdd_feature
+
+    from compliance_tool.scenarios import steps
+
+    module = f"test_governance_scenarios_{uuid.uuid4().hex}"
+    paths = ", ".join(repr(p) for p in recorder.shown)
+    (folder / f"{module}.py").write_text(
+        f'"""Generated by compliance-tool scenarios."""\n\n'
+        f"from pytest_bdd import scenarios\n\nscenarios({paths})\n",
+        encoding="utf-8",
+    )
+    (folder / "pytest.ini").write_text("[pytest]\n", encoding="utf-8")
+    cucumber = folder / "cucumber.json" if cucumber_json else None
+    buffer = io.StringIO()
+    try:
+        with _isolated(buffer):
+            code = pytest.main(
+                _pytest_args(folder, module, cucumber),
+                plugins=[pytest_bdd.plugin, steps, recorder],
             )
-        if int(code) == int(pytest.ExitCode.INTERRUPTED):
-            raise KeyboardInterrupt
-        if int(code) not in (0, 1):
-            raise RuntimeError(f"pytest stopped with exit code {int(code)}:\n{buffer.getvalue()}")
-        report = cucumber.read_bytes() if cucumber_json and cucumber.exists() else None
+    finally:
+        for name in [m for m in sys.modules if m.startswith(module)]:
+            del sys.modules[name]
+        for path in recorder.shown:
+            bdd_feature.features.pop(path, None)
+    if recorder.collect_errors:
+        raise ScenarioError(
+            "the scenarios could not be collected",
+            hint="see below",
+            details=[e.strip() for e in recorder.collect_errors],
+        )
+    if int(code) == int(pytest.ExitCode.INTERRUPTED):
+        raise KeyboardInterrupt
+    if int(code) not in (0, 1):
+        raise RuntimeError(f"pytest stopped with exit code {int(code)}:\n{buffer.getvalue()}")
+    return cucumber.read_bytes() if cucumber is not None and cucumber.exists() else None
+
+
+def _results(items: Iterable[_Item], controls: set[str]) -> tuple[list[ScenarioResult], list[str]]:
+    """Each recorded scenario as a result, in file order; a warning per tag that looks
+    like a control id but names none."""
     results: list[ScenarioResult] = []
     warnings: list[str] = []
-    for item in recorder.items.values():
+    for item in items:
         mine, unknown = _control_tags(item.tags, controls)
         for tag in unknown:
             warnings.append(
@@ -401,14 +412,7 @@ def run_features(
             )
         )
     results.sort(key=lambda r: (r.feature, r.line, r.name))
-    return ScenarioRun(
-        tuple(results),
-        as_of,
-        inventory.source.label,
-        inventory.source.commit,
-        tuple(dict.fromkeys(warnings)),
-        report,
-    )
+    return results, warnings
 
 
 def run_scenarios(root: Path, ref: str | None, as_of: dt.date) -> list[ScenarioOutcome]:

@@ -22,7 +22,7 @@ from markdown_it import MarkdownIt
 
 from compliance_tool.audit.history import record_history
 from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
-from compliance_tool.audit.trend import Trend, compute_trend
+from compliance_tool.audit.trend import Trend, compute_trend, parse_period
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.checks.coverage import CoverageResult, compute_coverage
 from compliance_tool.checks.facts import Facts
@@ -135,7 +135,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         ],
         "diff": [SemanticDiff(commits["sep"], "HEAD", tuple(entities), tuple(rule_changes), True)],
         "history": [record_history(root, "models/m1")],
-        "trend": [Trend("P1M", tuple(compute_trend(root, *period, "P1M")))],
+        "trend": [Trend("P1M", tuple(compute_trend(root, *period, parse_period("P1M"))))],
         "lineage": [upstream(facts, "m1"), downstream(facts, "events-raw")],
         "scenarios": [run],
         "verify": [verify_report(pdf, [], root)],
