@@ -15,7 +15,7 @@ import pytest
 from minirepo import write_minirepo
 
 from audit.gitscript import ALICE, Script
-from compliance_tool.audit.history import governance_scope, report_history
+from compliance_tool.audit.history import report_history
 
 AS_OF = dt.date(2026, 3, 31)
 
@@ -84,6 +84,8 @@ def test_tool_commits_are_neither_listed_nor_counted(
 def test_commits_to_linked_files_count(
     mixed: tuple[Path, dict[str, str], dict[str, Any]], tmp_path: Path
 ) -> None:
+    from compliance_tool.audit.history import governance_scope
+
     root, commits, config = mixed
     scope = governance_scope(["runbooks/m1.md"])
     history = report_history(
@@ -108,6 +110,8 @@ def test_commits_to_linked_files_count(
 def test_since_the_previous_report_only_governance_commits_count(
     mixed: tuple[Path, dict[str, str], dict[str, Any]], tmp_path: Path
 ) -> None:
+    from compliance_tool.audit.history import governance_scope
+
     root, commits, config = mixed
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -145,6 +149,8 @@ def test_a_governance_root_in_a_subfolder(tmp_path: Path, git_env: None) -> None
 
 
 def test_the_scope_names_each_linked_folder_once() -> None:
+    from compliance_tool.audit.history import governance_scope
+
     scope = governance_scope(
         [
             "runbooks/b.md",
