@@ -9,12 +9,14 @@ the persistent ``git cat-file --batch`` of GitPython and parsed once per blob id
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from compliance_tool.audit.semantic_diff import FieldChange, field_changes
 from compliance_tool.errors import GitError, InventoryError
+from compliance_tool.repository.config import CONFIG_FILE
 from compliance_tool.repository.kinds import FOLDERS, Kind
 from compliance_tool.repository.sources import open_repo, repo_prefix
 from compliance_tool.repository.yamlio import parse_document
@@ -62,6 +64,52 @@ class RecordHistory:
     kind: Kind
     id: str
     revisions: tuple[Revision, ...]
+
+
+GOVERNANCE_PATHS = ("inventory/", "policies/", "features/", "schemas/", CONFIG_FILE)
+"""What a governance repository holds besides the files its records link to."""
+
+
+@dataclass(frozen=True, slots=True)
+class GovernanceScope:
+    """The paths whose changes are governance history: a commit that touches none of them
+    (a tool or benchmark change in the same repository) is not part of the record."""
+
+    paths: tuple[str, ...]
+    """Root-relative; a folder ends with ``/``."""
+    linked: tuple[str, ...] = ()
+    """The folders (or files) among ``paths`` that hold the files records link to."""
+
+    def pathspecs(self, prefix: str) -> list[str]:
+        """git pathspecs of ``paths`` for a governance root at ``prefix`` in the repository."""
+        return [f":(top,literal){prefix}{path.rstrip('/')}" for path in self.paths]
+
+    @property
+    def sentence(self) -> str:
+        """Which paths count, in one sentence for the reader of a report."""
+        named = [p for p in self.paths if p not in self.linked]
+        if self.linked:
+            named.append(f"the files the records link to ({', '.join(self.linked)})")
+        listed = f"{', '.join(named[:-1])} or {named[-1]}"
+        return f"Only commits that change {listed} are listed and counted."
+
+
+def governance_scope(linked_files: Iterable[str]) -> GovernanceScope:
+    """The governance paths plus the folders of ``linked_files`` (runbooks, DPIAs, model
+    cards, post-incident reviews: the values of the records' file fields), each folder once
+    and none inside another; paths that leave the repository are ignored."""
+    folders = set()
+    for value in linked_files:
+        path = PurePosixPath(value)
+        if path.is_absolute() or ".." in path.parts or not path.parts:
+            continue
+        parent = path.parent.as_posix()
+        folders.add(path.as_posix() if parent == "." else parent + "/")
+    found = list(GOVERNANCE_PATHS)
+    for folder in sorted(folders):  # a folder sorts before what lies inside it
+        if not any(folder.startswith(p) if p.endswith("/") else folder == p for p in found):
+            found.append(folder)
+    return GovernanceScope(tuple(found), tuple(found[len(GOVERNANCE_PATHS) :]))
 
 
 def git_config_args(root: Path, config: dict[str, Any]) -> list[str]:
@@ -216,16 +264,21 @@ def commit_signatures(
     revision_range: str,
     config: dict[str, Any] | None = None,
     limit: int | None = None,
+    scope: GovernanceScope | None = None,
 ) -> list[dict[str, str]]:
     """Commits of ``revision_range`` (``A..B`` or one commit with ``-1``), newest first, with
-    author, date, subject and git's own verdict on their signature."""
+    author, date, subject and git's own verdict on their signature; with ``scope``, only
+    the commits that change one of its paths."""
     repo = open_repo(root)
     args = [*git_config_args(root, config or {}), "log", f"--format={_FORMAT}"]
     if ".." not in revision_range:
         args.append(f"-{limit or 1}")
     elif limit:
         args.append(f"-{limit}")
-    output = str(repo.git.execute(["git", *args, revision_range]))
+    args.append(revision_range)
+    if scope is not None:
+        args += ["--", *scope.pathspecs(repo_prefix(repo, root))]
+    output = str(repo.git.execute(["git", *args]))
     reader = BlobReader(repo)
     found = []
     for chunk in output.split("\x1e"):
@@ -271,13 +324,17 @@ def report_history(
     config: dict[str, Any],
     reports: Path,
     trend_months: int = 6,
+    scope: GovernanceScope | None = None,
 ) -> dict[str, Any]:
-    """What the report says about history: revisions since the previous report (or the
-    latest ones), their signatures, and compliance at the end of recent months."""
+    """What the report says about history: the commits since the previous report (or the
+    latest ones) that change a path of ``scope`` (default: the governance folders and
+    compliance-tool.yaml), their signatures, which paths count, and compliance at the
+    end of recent months."""
     import git
 
     from compliance_tool.audit.trend import MONTHLY, compute_trend
 
+    scope = scope or governance_scope(())
     previous = previous_report_commit(reports, commit, as_of)
     repo = open_repo(root)
     if previous is not None:
@@ -288,15 +345,17 @@ def report_history(
             # either way the change list falls back to the recent commits
             previous = None
     revision_range = f"{previous}..{commit}" if previous else commit
-    revisions = commit_signatures(root, revision_range, config, limit=None if previous else 20)
+    revisions = commit_signatures(
+        root, revision_range, config, limit=None if previous else 20, scope=scope
+    )
     reported = commit_signatures(root, commit, config)[0]
     signed = sum(r["signature"] == "good" for r in revisions)
     count = len(revisions)
-    scope = "since the previous report" if previous else "shown below"
+    shown = "since the previous report" if previous else "shown below"
     noun = "commit" if count == 1 else "commits"
     summary = (
         f"reported commit {commit[:12]}: {reported['signature']}; "
-        f"{signed} of the {count} {noun} {scope} {'has' if count == 1 else 'have'} "
+        f"{signed} of the {count} {noun} {shown} {'has' if count == 1 else 'have'} "
         "a good signature"
     )
     start = as_of - dt.timedelta(days=30 * trend_months)
@@ -306,5 +365,7 @@ def report_history(
         "revisions": [{**r, "date": r["date"][:10]} for r in revisions],
         "reported_signature": reported["signature"],
         "signed_summary": summary,
+        "paths": scope.paths,
+        "scope": scope.sentence,
         "points": points,
     }

@@ -22,7 +22,6 @@ from compliance_tool.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     ComplianceToolError,
-    NoFeaturesError,
 )
 from compliance_tool.repository.session import (
     Where,
@@ -201,15 +200,9 @@ def emit(outputs: list[tuple[str, Path | None]], render: Callable[[str], str]) -
 
 def scenario_outcomes(ctx: click.Context, ref: str | None, as_of: Any) -> list[Any]:
     """Scenario results as control evidence, when the repository has features."""
-    from compliance_tool.scenarios.runner import run_scenarios
+    from compliance_tool.scenarios.runner import scenario_outcomes as outcomes
 
-    root = locate(ctx.obj["repo"])
-    if not (root / "features").is_dir():
-        return []
-    try:
-        return run_scenarios(root, ref, as_of_date(as_of))
-    except NoFeaturesError:  # the folder exists but holds no scenario (at that commit)
-        return []
+    return outcomes(locate(ctx.obj["repo"]), ref, as_of_date(as_of))
 
 
 def main() -> None:

@@ -50,15 +50,18 @@ class SigningConfig:
     """Sign without a time-stamp (and say so) when the TSA cannot be reached."""
 
 
-def _read_config_file(root: Path) -> dict[str, Any]:
+def _read_config_file(root: Path, config: Mapping[str, Any] | None) -> dict[str, Any]:
     """The ``signing:`` section of compliance-tool.yaml as SigningConfig values.
 
     The file is read (and checked against its schema, which has no place for a
-    passphrase) by :func:`compliance_tool.repository.config.load_config`.
+    passphrase) by :func:`compliance_tool.repository.config.load_config`, unless the
+    caller has read it already and passes it as ``config``.
     """
-    from compliance_tool.repository.config import load_config
+    if config is None:
+        from compliance_tool.repository.config import load_config
 
-    section = load_config(root).get("signing")
+        config = load_config(root)
+    section = config.get("signing")
     if not isinstance(section, dict):
         return {}
     result: dict[str, Any] = {}
@@ -78,15 +81,18 @@ def _read_config_file(root: Path) -> dict[str, Any]:
 
 
 def signing_config_from_env(
-    root: Path, overrides: Mapping[str, Any] | None = None
+    root: Path,
+    overrides: Mapping[str, Any] | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> SigningConfig:
-    """The signing configuration: ``overrides``, then environment, then the config file.
+    """The signing configuration: ``overrides``, then environment, then the config file
+    (``config``, the file as already read, or else read from ``root``), then defaults.
 
     ``overrides`` maps :class:`SigningConfig` field names to values (None values are
     ignored), e.g. from command-line options. Relative paths, wherever they come from,
     are relative to the repository ``root``.
     """
-    values = _read_config_file(root)
+    values = _read_config_file(root, config)
     env = os.environ
     if env.get(ENV_KEY):
         values["key"] = Path(env[ENV_KEY])

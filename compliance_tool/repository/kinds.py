@@ -174,6 +174,14 @@ def walk(
         yield from walk(data[head], rest, (*at, head))
 
 
+def linked_files(kind: Kind, data: Any) -> Iterator[str]:
+    """The paths a record of ``kind`` links to through its :data:`FILE_FIELDS`."""
+    for pattern in FILE_FIELDS.get(kind, ()):
+        for _, value in walk(data, pattern):
+            if isinstance(value, str):
+                yield value
+
+
 def dotted(path: tuple[str | int, ...]) -> str:
     """``('inputs', 'datasets', 0, 'ref')`` as ``inputs.datasets[0].ref``."""
     text = ""

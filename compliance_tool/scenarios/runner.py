@@ -418,3 +418,14 @@ def _results(items: Iterable[_Item], controls: set[str]) -> tuple[list[ScenarioR
 def run_scenarios(root: Path, ref: str | None, as_of: dt.date) -> list[ScenarioOutcome]:
     """The outcome of every scenario in ``features/``, as evidence for control coverage."""
     return [r.outcome() for r in run_features(root, ref, as_of).results]
+
+
+def scenario_outcomes(root: Path, ref: str | None, as_of: dt.date) -> list[ScenarioOutcome]:
+    """Scenario results as control evidence, when the repository has features (none
+    otherwise: coverage and the report work without scenarios)."""
+    if not (root / FEATURES_DIR).is_dir():
+        return []
+    try:
+        return run_scenarios(root, ref, as_of)
+    except NoFeaturesError:  # the folder exists but holds no scenario (at that commit)
+        return []

@@ -177,7 +177,10 @@ def test_output_inside_a_file_writes_nothing(tmp_path: Path) -> None:
         env, "--repo", root, "report", "--unsigned", "--as-of", AS_OF, "--output", target
     )
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith(f"error: cannot write {blocker}/report.")
+    assert done.stderr.startswith(
+        f"error: cannot create the report folder {blocker}: {blocker} is a file "
+        "(move the file away, or give another --output)"
+    )
     assert "Traceback" not in done.stderr and "internal error" not in done.stderr
     assert blocker.read_text(encoding="utf-8") == "a file, not a folder\n"
     assert not (root / "reports").exists()
@@ -215,7 +218,7 @@ def test_output_that_is_a_folder_is_a_usage_error(tmp_path: Path) -> None:
 @pytest.fixture(scope="module")
 def pdf_place_taken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any]:
     """The minimal repository whose default report path is taken by a folder, so the PDF
-    cannot be written after it was rendered; `report --unsigned` was run."""
+    cannot be written; `report --unsigned` was run."""
     root, env = _mini(tmp_path_factory.mktemp("place-taken"))
     commit = _commit(root, env)
     stem = f"compliance-report-{AS_OF}-{commit[:12]}"
@@ -225,10 +228,14 @@ def pdf_place_taken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Any
 
 
 def test_a_pdf_that_cannot_be_written_is_an_input_error(pdf_place_taken: tuple[Path, Any]) -> None:
-    _, done = pdf_place_taken
+    folder, done = pdf_place_taken
     assert "Traceback" not in done.stderr
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("error: cannot write ")
+    assert done.stderr.startswith(f"error: the report path {folder}/compliance-report-")
+    assert done.stderr.endswith(
+        ".pdf is a folder (remove it, or set report.output_dir in compliance-tool.yaml or "
+        "give --output)\n"
+    )
 
 
 def test_a_pdf_that_cannot_be_written_leaves_no_manifest(

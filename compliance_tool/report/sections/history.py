@@ -39,6 +39,8 @@ class HistorySection:
     previous: str | None
     """The commit of the previous report, when there is one the reported commit follows."""
     signed_summary: str
+    scope: str
+    """Which paths make a commit count as a change of governance content."""
     revisions: tuple[Revision, ...]
     trend: tuple[TrendRow, ...]
     trend_chart: str | None
@@ -67,6 +69,7 @@ def build_history(history: Mapping[str, Any] | None) -> HistorySection | None:
     return HistorySection(
         previous=history.get("previous"),
         signed_summary=history["signed_summary"],
+        scope=history["scope"],
         revisions=tuple(
             Revision(r["commit"], r["author"], r["date"], r["signature"], r["summary"])
             for r in history.get("revisions") or []

@@ -1,0 +1,54 @@
+"""The report's history section, read back from the PDF: the change list and the
+signature summary hold the commits that change governance content (the inventory, and a
+runbook a model links to), not the tool and benchmark commits of the same repository,
+and the section says which paths count."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from minirepo import Invoke, commit_all
+
+from report.helpers import flat, pdftotext, weasyprint_quiet
+
+
+def test_latest_changes_list_only_governance_commits(
+    gitrepo: Path, run_cli: Invoke, tmp_path: Path
+) -> None:
+    (gitrepo / "compliance_tool").mkdir()
+    (gitrepo / "compliance_tool" / "cli.py").write_text("import click\n", encoding="utf-8")
+    commit_all(gitrepo, "cli: drop an unused import")
+    runbook = gitrepo / "runbooks" / "m1.md"
+    runbook.write_text(runbook.read_text(encoding="utf-8") + "2. Page the owner.\n", "utf-8")
+    commit_all(gitrepo, "m1 runbook: page the owner")
+    (gitrepo / "benchmarks").mkdir()
+    (gitrepo / "benchmarks" / "bench_validate.py").write_text("SIZES = (100,)\n", "utf-8")
+    commit_all(gitrepo, "benchmarks: a folder per size")
+    model = gitrepo / "inventory" / "models" / "m1.yaml"
+    model.write_text(model.read_text("utf-8").replace("1.2.0", "1.3.0"), encoding="utf-8")
+    commit_all(gitrepo, "m1 1.3.0")
+    (gitrepo / "README.md").write_text("# Governance\n", encoding="utf-8")
+    head = commit_all(gitrepo, "README: usage")
+
+    pdf = tmp_path / "report.pdf"
+    with weasyprint_quiet():
+        result = run_cli(
+            "--repo", gitrepo, "report", "--as-of", "2026-03-02", "--unsigned", "--output", pdf
+        )
+    assert result.exit_code == 0, result.output
+    text = flat(pdftotext(pdf, "-layout"))
+    start = text.index("Latest changes")
+    section = text[start : text.index("Provenance", start)]
+    assert (
+        f"reported commit {head[:12]}: unsigned; 0 of the 3 commits shown below have a good "
+        "signature." in section
+    )
+    assert (
+        "Only commits that change inventory/, policies/, features/, schemas/, "
+        "compliance-tool.yaml or the files the records link to (runbooks/) are listed and "
+        "counted." in section
+    )
+    for listed in ("m1 1.3.0", "m1 runbook: page the owner", "minimal repository"):
+        assert listed in section
+    for left_out in ("cli: drop an unused import", "benchmarks: a folder per size", "README"):
+        assert left_out not in section
