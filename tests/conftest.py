@@ -1,4 +1,5 @@
-"""Shared fixtures: a clean environment, git identity, the minimal repository, the CLI."""
+"""Shared fixtures: a clean environment, git identity, the minimal repository, the CLI, and
+the checked repository of the reporter tests."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
-from minirepo import Invoke, commit_all, git, write_minirepo
+from support.reporter_repo import build_repository, check_repository
+from support.repos import Invoke, commit_all, git, write_minirepo
 
+from compliance_tool.checks.engine import CheckResult
 from compliance_tool.cli import cli
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -62,3 +65,15 @@ def run_cli() -> Invoke:
         return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture(scope="session")
+def governance_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reporter tests' repository (see :mod:`support.reporter_repo`); read it only."""
+    return build_repository(tmp_path_factory.mktemp("reporters") / "repo")
+
+
+@pytest.fixture(scope="session")
+def checked(governance_repo: Path) -> CheckResult:
+    """The results of every rule of :func:`governance_repo`."""
+    return check_repository(governance_repo)

@@ -12,9 +12,9 @@ from typing import Any
 import jsonschema
 import pytest
 from markdown_it import MarkdownIt
-from minirepo import Invoke
+from support.git import BOB, Script
+from support.repos import Invoke
 
-from audit.gitscript import BOB, Script
 from compliance_tool.audit.semantic_diff import (
     EntityChange,
     FieldChange,

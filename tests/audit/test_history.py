@@ -11,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
-
-from audit.gitscript import ALICE, BOB, Script
+from support.git import ALICE, BOB, Script
+from support.repos import Invoke
 
 M10 = """\
 apiVersion: governance/v1

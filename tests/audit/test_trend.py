@@ -8,9 +8,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
-
-from audit.gitscript import BOB, Script
+from support.git import BOB, Script
+from support.repos import Invoke
 
 M2 = """\
 apiVersion: governance/v1

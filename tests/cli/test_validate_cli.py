@@ -9,7 +9,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from minirepo import GOVERNANCE_FILES, Invoke, commit_all, git, overlay
+from support.repos import GOVERNANCE_FILES, Invoke, commit_all, git, overlay
 
 from compliance_tool.repository.loader import ParseCache
 from compliance_tool.repository.schemas import SchemaSet

@@ -10,8 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from report.helpers import (
+from support.pdf import (
     AS_OF,
     Render,
     Report,

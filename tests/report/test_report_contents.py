@@ -13,9 +13,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-
-from compliance_tool.repository.yamlio import parse_document
-from report.helpers import (
+from support.pdf import (
     AS_OF,
     PROJECT,
     Report,
@@ -24,6 +22,8 @@ from report.helpers import (
     git,
     pdftotext,
 )
+
+from compliance_tool.repository.yamlio import parse_document
 
 MANIFEST_SCHEMA = PROJECT / "schemas" / "report-manifest.schema.json"
 

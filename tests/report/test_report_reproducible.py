@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from report.helpers import AS_OF, Render, Report, Sample, attachments, pdfsig, run_tool
+from support.pdf import AS_OF, Render, Report, Sample, attachments, pdfsig, run_tool
 
 
 def test_two_runs_a_second_apart_give_the_same_bytes(renders: dict[str, Render]) -> None:

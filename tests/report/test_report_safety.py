@@ -13,9 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import write_minirepo
-
-from report.helpers import (
+from support.pdf import (
     AS_OF,
     flat,
     git,
@@ -26,6 +24,7 @@ from report.helpers import (
     tool_env,
     weasyprint_quiet,
 )
+from support.repos import write_minirepo
 
 
 class Trap:

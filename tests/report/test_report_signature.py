@@ -13,14 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
-
-from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
-from report.helpers import (
+from support.pdf import (
     AS_OF,
     Report,
     Sample,
@@ -30,6 +27,9 @@ from report.helpers import (
     pdftotext,
     weasyprint_quiet,
 )
+from support.repos import Invoke
+
+from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
 
 SIGNED_CHECKS = [
     "signature present",

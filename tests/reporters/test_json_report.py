@@ -8,10 +8,10 @@ from typing import Any
 
 import jsonschema
 import pytest
+from support.reporter_repo import PROJECT
 
 from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import json_format
-from reporters.repository import PROJECT
 
 SCHEMA_PATH = PROJECT / "schemas" / "check-result.schema.json"
 

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from support.scenarios import AS_OF, REPO_ROOT, CliRun, quiet_env
 
 from compliance_tool.cli import cli
 from compliance_tool.repository.yamlio import parse_document
 from compliance_tool.scenarios.runner import ScenarioRun, run_features
-from scenarios.helpers import AS_OF, REPO_ROOT, CliRun, quiet_env
 
 
 @pytest.fixture(scope="session")

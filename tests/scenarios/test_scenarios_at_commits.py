@@ -7,9 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke, commit_all, git
-
-from scenarios.helpers import AS_OF, REPO_ROOT
+from support.repos import Invoke, commit_all, git
+from support.scenarios import AS_OF, REPO_ROOT
 
 COPIED = ("inventory", "policies", "features", "runbooks", "evidence", "docs")
 RETAIL = "inventory/rotations/ml-sre-retail.yaml"

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minirepo import Invoke
+from support.repos import Invoke
+from support.scenarios import AS_OF, REPO_ROOT, named_records
 
 from compliance_tool.scenarios.runner import ScenarioResult, run_features
 from compliance_tool.scenarios.steps import CATALOGUE
-from scenarios.helpers import AS_OF, REPO_ROOT, named_records
 
 # Written from `compliance-tool scenarios steps` only, as proposed new continuity rules.
 PROPOSED = """\

@@ -6,8 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-
-from engine.sample import PLANTED, REPO_ROOT, check_json, edit, evaluate_at, findings, result_keys
+from support.checks import PLANTED, REPO_ROOT, check_json, edit, evaluate_at, findings, result_keys
 
 FRAUD_VAL = ("VAL-01-validation-current", "Model", "fraud-scoring")
 W14_MATCHES = ("WAV-01-waiver-matches-failure", "Waiver", "W-2026-014")

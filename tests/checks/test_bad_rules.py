@@ -6,8 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
-from engine.sample import AS_OF, edit, invoke, position
+from support.checks import AS_OF, edit, invoke, position
 
 RULE = "policies/rules/MON-01-drift-thresholds.yaml"
 PAGE = "page: {required: true, type: number}"

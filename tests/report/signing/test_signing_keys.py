@@ -12,8 +12,8 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from minirepo import Invoke
-from signing_helpers import (
+from support.repos import Invoke
+from support.signing import (
     EMPTY_DIGESTS,
     ec_key,
     key_pem,

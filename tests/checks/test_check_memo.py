@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.sample import AS_OF, check_json, edit
+from support.checks import AS_OF, check_json, edit
 
 
 def _same(document: dict[str, object], other: dict[str, object]) -> bool:

@@ -18,10 +18,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-from minirepo import git
 
 from compliance_tool.audit.verify import input_digests
 from compliance_tool.repository.sources import GitSource
+from support.repos import git
 
 CREATED = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)

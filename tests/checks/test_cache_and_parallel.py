@@ -10,11 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-import compliance_tool.checks.engine
-from compliance_tool.checks.engine import CheckResult, Engine, RuleCache, Status
-from compliance_tool.repository.kinds import Kind
-from compliance_tool.repository.session import Where, open_inventory
-from engine.sample import (
+from support.checks import (
     AS_OF,
     PLANTED,
     REPO_ROOT,
@@ -25,6 +21,11 @@ from engine.sample import (
     result_keys,
     run_engine,
 )
+
+import compliance_tool.checks.engine
+from compliance_tool.checks.engine import CheckResult, Engine, RuleCache, Status
+from compliance_tool.repository.kinds import Kind
+from compliance_tool.repository.session import Where, open_inventory
 
 DATE = ("--as-of", AS_OF.isoformat())
 CACHE_FILE = Path(".compliance-cache") / "rules.marshal"

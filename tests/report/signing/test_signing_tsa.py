@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from minirepo import Invoke
-from signing_helpers import EMPTY_DIGESTS, SIGNED_AT, LocalTsa, make_manifest, pem, render_pdf
+from support.repos import Invoke
+from support.signing import EMPTY_DIGESTS, SIGNED_AT, LocalTsa, make_manifest, pem, render_pdf
 
 from compliance_tool.errors import EXIT_OK, SigningError
 from compliance_tool.report.signing import (

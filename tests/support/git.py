@@ -11,7 +11,7 @@ import os
 import subprocess
 from pathlib import Path
 
-from minirepo import write_minirepo
+from support.repos import write_minirepo
 
 ALICE = ("Alice Adams", "alice@example.com")
 BOB = ("Bob Brown", "bob@example.com")

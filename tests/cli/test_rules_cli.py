@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
+from support.checks import REPO_ROOT, edit, invoke
 
 from compliance_tool.checks.custom_rules import CUSTOM_RULES
-from engine.sample import REPO_ROOT, edit, invoke
 
 RULE_FILES = sorted((REPO_ROOT / "policies/rules").glob("*.yaml"))
 

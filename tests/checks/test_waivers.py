@@ -11,8 +11,7 @@ import json
 from pathlib import Path
 
 import pytest
-
-from engine.sample import AS_OF, PLANTED, check_json, edit, findings, invoke
+from support.checks import AS_OF, PLANTED, check_json, edit, findings, invoke
 
 DATE = ("--as-of", AS_OF.isoformat())
 FRAUD_WAIVED = ("VAL-01-validation-current", "Model", "fraud-scoring", "waived")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minirepo import FILES, GOVERNANCE_FILES, Invoke
+from support.repos import FILES, GOVERNANCE_FILES, Invoke
 
 from compliance_tool.checks.validate import validate
 from compliance_tool.repository.kinds import REFERENCES, Kind, walk

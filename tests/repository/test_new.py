@@ -9,11 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
+from support.checks import REPO_ROOT
+from support.repos import Invoke
 
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.scaffold import SCAFFOLD_KINDS
-from engine.sample import REPO_ROOT
 
 KEY = re.compile(r"^( *)(?:- )?([A-Za-z_][\w]*):")
 

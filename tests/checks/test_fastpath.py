@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from support.checks import AS_OF, REPO_ROOT
 
 from compliance_tool.checks.custom_rules import CUSTOM_RULES, GovernanceValidator
 from compliance_tool.checks.facts import Facts
@@ -19,7 +20,6 @@ from compliance_tool.checks.fastpath import SIMPLE, compile_selector
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory, Record
 from compliance_tool.repository.session import Where, open_inventory
-from engine.sample import AS_OF, REPO_ROOT
 
 MISSING = object()
 """Marks a field removed from a record."""

@@ -8,8 +8,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-
-from engine.sample import (
+from support.checks import (
     AS_OF,
     PLANTED,
     REPO_ROOT,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minirepo import Invoke
+from support.repos import Invoke
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_sample_inventory_validates(run_cli: Invoke) -> None:

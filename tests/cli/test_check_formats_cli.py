@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from support.reporter_repo import WAIVED_ONLY, build_repository
 
 from compliance_tool.checks.engine import CheckResult
 from compliance_tool.cli import cli
 from compliance_tool.reporters import text
-from reporters.repository import WAIVED_ONLY, build_repository
 
 
 def check(repo: Path, *args: str) -> Result:

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from minirepo import commit_all, git, write_minirepo
-from signing_helpers import (
+from support.repos import commit_all, git, write_minirepo
+from support.signing import (
     EMPTY_DIGESTS,
     SIGNED_AT,
     LocalTsa,

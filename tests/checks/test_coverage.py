@@ -11,6 +11,7 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
+from support.checks import AS_OF, REPO_ROOT, evaluate_at, invoke
 
 from compliance_tool.checks.coverage import (
     ClauseCoverage,
@@ -24,7 +25,6 @@ from compliance_tool.checks.coverage import (
 from compliance_tool.checks.engine import CheckResult
 from compliance_tool.reporters import coverage_format
 from compliance_tool.repository.session import Where, open_inventory
-from engine.sample import AS_OF, REPO_ROOT, evaluate_at, invoke
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "coverage.schema.json"
 DATE = ("--as-of", AS_OF.isoformat())

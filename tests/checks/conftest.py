@@ -6,9 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.checks import REPO_ROOT, copy_sample
 
 import compliance_tool.checks.engine
-from engine.sample import REPO_ROOT, copy_sample
 
 
 def _cache_state() -> dict[str, tuple[int, int]]:

@@ -11,8 +11,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke
-from signing_helpers import EMPTY_DIGESTS, ec_key, make_cert, make_manifest, pem, render_pdf
+from support.repos import Invoke
+from support.signing import EMPTY_DIGESTS, ec_key, make_cert, make_manifest, pem, render_pdf
 
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE

@@ -13,8 +13,7 @@ from typing import Any
 
 import pytest
 import yaml
-
-from engine.sample import REPO_ROOT, invoke
+from support.checks import REPO_ROOT, invoke
 
 INVENTORY = REPO_ROOT / "inventory"
 

@@ -7,12 +7,12 @@ import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
-from minirepo import Invoke
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.layout import BoxConstraints
-from signing_helpers import manifest_of_commit, render_pdf
+from support.repos import Invoke
+from support.signing import manifest_of_commit, render_pdf
 
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
@@ -156,6 +156,6 @@ def test_a_commit_unknown_to_the_repository(
 
 
 def _now():  # type: ignore[no-untyped-def]
-    from signing_helpers import SIGNED_AT
+    from support.signing import SIGNED_AT
 
     return SIGNED_AT
