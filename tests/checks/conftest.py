@@ -1,4 +1,5 @@
-"""Fixtures of the engine tests: copies of the sample, and a guard on the sample itself."""
+"""Fixtures of the checks tests: copies of the sample, parallel runs, and a guard on the
+sample itself."""
 
 from __future__ import annotations
 
@@ -6,24 +7,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from support.checks import REPO_ROOT, copy_sample
+from support.repos import copy_sample
 
 import compliance_tool.checks.engine
 
 
-def _cache_state() -> dict[str, tuple[int, int]]:
-    folder = REPO_ROOT / ".compliance-cache"
-    if not folder.is_dir():
-        return {}
-    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
-
-
 @pytest.fixture(autouse=True)
-def sample_is_read_only() -> Iterator[None]:
-    """No test of this folder writes the sample repository's caches."""
-    before = _cache_state()
-    yield
-    assert _cache_state() == before, "a test wrote into the sample's .compliance-cache/"
+def _sample_stays_read_only(sample_is_read_only: None) -> None:
+    """Every test of this folder: see :func:`sample_is_read_only`."""
 
 
 @pytest.fixture

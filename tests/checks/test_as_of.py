@@ -6,7 +6,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from support.checks import PLANTED, REPO_ROOT, check_json, edit, evaluate_at, findings, result_keys
+from support.checks import PLANTED, check_json, evaluate_at, findings, result_keys
+from support.repos import REPO_ROOT, edit
 
 FRAUD_VAL = ("VAL-01-validation-current", "Model", "fraud-scoring")
 W14_MATCHES = ("WAV-01-waiver-matches-failure", "Waiver", "W-2026-014")

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from support.checks import AS_OF, edit, invoke, position
+from support.cli import invoke
+from support.repos import AS_OF, edit, position
 
 RULE = "policies/rules/MON-01-drift-thresholds.yaml"
 PAGE = "page: {required: true, type: number}"

@@ -10,17 +10,9 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from support.checks import (
-    AS_OF,
-    PLANTED,
-    REPO_ROOT,
-    check_json,
-    edit,
-    findings,
-    invoke,
-    result_keys,
-    run_engine,
-)
+from support.checks import PLANTED, check_json, findings, result_keys, run_engine
+from support.cli import invoke
+from support.repos import AS_OF, REPO_ROOT, edit
 
 import compliance_tool.checks.engine
 from compliance_tool.checks.engine import CheckResult, Engine, RuleCache, Status

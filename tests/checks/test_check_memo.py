@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.checks import AS_OF, check_json, edit
+from support.checks import check_json
+from support.repos import AS_OF, edit
 
 
 def _same(document: dict[str, object], other: dict[str, object]) -> bool:

@@ -11,7 +11,10 @@ from typing import Any
 import jsonschema
 import pytest
 import yaml
-from support.checks import AS_OF, REPO_ROOT, evaluate_at, invoke
+from support.checks import evaluate_at
+from support.cli import invoke
+from support.repos import AS_OF, REPO_ROOT
+from support.schemas import load_schema, messages, validator_for
 
 from compliance_tool.checks.coverage import (
     ClauseCoverage,
@@ -32,17 +35,12 @@ DATE = ("--as-of", AS_OF.isoformat())
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    loaded = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
+    return load_schema(SCHEMA_PATH)
 
 
 @pytest.fixture(scope="module")
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return validator_for(schema)
 
 
 @pytest.fixture(scope="module")
@@ -61,10 +59,6 @@ def as_text() -> str:
     result = invoke("--repo", REPO_ROOT, "coverage", *DATE)
     assert result.exit_code == 0, result.stderr
     return result.stdout
-
-
-def _errors(validator: jsonschema.Draft202012Validator, document: Any) -> list[str]:
-    return [e.message for e in validator.iter_errors(document)]
 
 
 def _objects(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]]:
@@ -117,7 +111,7 @@ def test_status_enums_are_the_tool_s(schema: dict[str, Any]) -> None:
 def test_sample_coverage_validates(
     as_json: dict[str, Any], validator: jsonschema.Draft202012Validator
 ) -> None:
-    assert _errors(validator, as_json) == []
+    assert messages(validator, as_json) == []
     assert as_json["as_of"] == "2026-11-26"
     assert as_json["commit"] is None
     controls = sorted(p.stem for p in (REPO_ROOT / "policies/controls").glob("*.yaml"))
@@ -167,12 +161,12 @@ def _synthetic(result: CheckResult, commit: str | None) -> dict[str, Any]:
 def test_every_status_validates(
     validator: jsonschema.Draft202012Validator, checked: CheckResult, commit: str | None
 ) -> None:
-    assert _errors(validator, _synthetic(checked, commit)) == []
+    assert messages(validator, _synthetic(checked, commit)) == []
     # and the document of the sample's coverage without scenarios, read from a commit
     inventory = open_inventory(Where(REPO_ROOT, None, use_cache=False))
     result = dataclasses.replace(checked, commit=commit)
     rendered = json.loads(coverage_format.render_json(compute_coverage(inventory, result), result))
-    assert _errors(validator, rendered) == []
+    assert messages(validator, rendered) == []
     assert rendered["commit"] == commit
     assert all(c["scenarios"] == [] for c in rendered["controls"])
 
@@ -201,9 +195,9 @@ def test_schema_rejects_what_the_document_never_holds(
     validator: jsonschema.Draft202012Validator, checked: CheckResult, change: Any, where: str
 ) -> None:
     document = copy.deepcopy(_synthetic(checked, None))
-    assert _errors(validator, document) == []
+    assert messages(validator, document) == []
     change(document)
-    assert _errors(validator, document) != [], where
+    assert messages(validator, document) != [], where
 
 
 # -- the text ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from support.checks import AS_OF, REPO_ROOT
+from support.repos import AS_OF, REPO_ROOT
 
 from compliance_tool.checks.custom_rules import CUSTOM_RULES, GovernanceValidator
 from compliance_tool.checks.facts import Facts

@@ -17,9 +17,9 @@ import re
 from pathlib import Path
 
 import pytest
-from support.repos import Invoke, overlay
+from support.cli import Invoke
+from support.repos import CASES, overlay
 
-CASES = Path(__file__).resolve().parents[1] / "cases" / "invalid"
 CASE_NAMES = sorted(p.name for p in CASES.iterdir() if p.is_dir())
 
 LINE = re.compile(

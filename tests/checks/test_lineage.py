@@ -13,7 +13,8 @@ from typing import Any
 
 import pytest
 import yaml
-from support.checks import REPO_ROOT, invoke
+from support.cli import invoke
+from support.repos import REPO_ROOT
 
 INVENTORY = REPO_ROOT / "inventory"
 

@@ -8,15 +8,9 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from support.checks import (
-    AS_OF,
-    PLANTED,
-    REPO_ROOT,
-    check_json,
-    edit,
-    findings,
-    invoke,
-)
+from support.checks import PLANTED, check_json, findings
+from support.cli import invoke
+from support.repos import AS_OF, REPO_ROOT, edit
 
 DATE = ("--as-of", AS_OF.isoformat())
 

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-from support.repos import Invoke
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
+from support.cli import Invoke
+from support.repos import REPO_ROOT
 
 
 def test_sample_inventory_validates(run_cli: Invoke) -> None:

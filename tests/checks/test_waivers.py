@@ -11,7 +11,9 @@ import json
 from pathlib import Path
 
 import pytest
-from support.checks import AS_OF, PLANTED, check_json, edit, findings, invoke
+from support.checks import PLANTED, check_json, findings
+from support.cli import invoke
+from support.repos import AS_OF, edit
 
 DATE = ("--as-of", AS_OF.isoformat())
 FRAUD_WAIVED = ("VAL-01-validation-current", "Model", "fraud-scoring", "waived")

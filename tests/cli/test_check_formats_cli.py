@@ -7,20 +7,16 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from click.testing import Result
+from support.cli import run
 from support.reporter_repo import WAIVED_ONLY, build_repository
 
 from compliance_tool.checks.engine import CheckResult
-from compliance_tool.cli import cli
 from compliance_tool.reporters import text
 
 
 def check(repo: Path, *args: str) -> Result:
-    return CliRunner().invoke(
-        cli,
-        ["--repo", str(repo), "check", "--no-cache", "--as-of", "2026-11-26", *args],
-        catch_exceptions=False,
-    )
+    return run("--repo", repo, "check", "--no-cache", "--as-of", "2026-11-26", *args)
 
 
 def test_files_and_stdout_in_one_run(

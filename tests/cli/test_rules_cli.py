@@ -9,9 +9,12 @@ from typing import Any
 
 import pytest
 import yaml
-from support.checks import REPO_ROOT, edit, invoke
+from support.cli import invoke
+from support.repos import REPO_ROOT, edit
 
 from compliance_tool.checks.custom_rules import CUSTOM_RULES
+
+pytestmark = pytest.mark.usefixtures("sample_is_read_only")
 
 RULE_FILES = sorted((REPO_ROOT / "policies/rules").glob("*.yaml"))
 

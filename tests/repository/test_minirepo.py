@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.repos import FILES, GOVERNANCE_FILES, Invoke
+from support.cli import Invoke
+from support.repos import FILES, GOVERNANCE_FILES
 
 from compliance_tool.checks.validate import validate
 from compliance_tool.repository.kinds import REFERENCES, Kind, walk

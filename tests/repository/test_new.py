@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support.checks import REPO_ROOT
-from support.repos import Invoke
+from support.cli import Invoke
+from support.repos import REPO_ROOT
 
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.scaffold import SCAFFOLD_KINDS

@@ -24,14 +24,13 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 import pytest
+from support.repos import CASES, REPO_ROOT
 
 from compliance_tool.repository.kinds import YAML_SUFFIXES, Kind
 from compliance_tool.repository.loader import kind_of_path
 from compliance_tool.repository.yamlio import parse_document
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMAS = REPO_ROOT / "schemas"
-CASES = Path(__file__).resolve().parents[1] / "cases" / "invalid"
 CHECK_JSONSCHEMA = Path(sys.executable).parent / "check-jsonschema"
 
 SCHEMA_LEVEL_CASES = sorted(

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from support.scenarios import AS_OF, REPO_ROOT, expected_outcomes, named_records
+from support.repos import AS_OF, REPO_ROOT
+from support.scenarios import expected_outcomes, named_records
 
 from compliance_tool.checks.coverage import compute_coverage
 from compliance_tool.checks.pipeline import evaluate

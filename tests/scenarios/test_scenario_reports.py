@@ -7,8 +7,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from support.repos import Invoke
-from support.scenarios import REPO_ROOT, CliRun, expected_outcomes
+from support.cli import Invoke
+from support.repos import REPO_ROOT
+from support.scenarios import CliRun, expected_outcomes
 
 from compliance_tool.scenarios.runner import ScenarioRun
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from support.repos import Invoke
-from support.scenarios import AS_OF, REPO_ROOT, named_records
+from support.cli import Invoke
+from support.repos import AS_OF, REPO_ROOT
+from support.scenarios import named_records
 
 from compliance_tool.scenarios.runner import ScenarioResult, run_features
 from compliance_tool.scenarios.steps import CATALOGUE

@@ -1,31 +1,24 @@
-"""What the engine tests share: the sample repository, copies of it, exact edits, the CLI.
+"""What the checks tests share: the sample's findings as inventory/README.md plants them,
+runs of the pipeline and of the engine alone, and ``check --format json`` on a copy.
 
-The sample repository (this project's own ``inventory/`` and ``policies/``) is only read:
-commands on it run with ``--no-cache`` or ``COMPLIANCE_TOOL_NO_CACHE=1`` so that nothing is
-written into it. Tests that change something work on a copy in ``tmp_path``.
+The sample is only read: runs on it are made without the cache (``--no-cache``,
+``COMPLIANCE_TOOL_NO_CACHE=1`` or ``use_cache=False``) so that nothing is written into it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
-from click.testing import CliRunner, Result
+from click.testing import Result
 
 from compliance_tool.checks.engine import CheckResult, Engine, RuleCache
 from compliance_tool.checks.pipeline import evaluate
 from compliance_tool.repository.session import Where, open_inventory
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-AS_OF = dt.date(2026, 11, 26)
-"""The evaluation date of the sample inventory (inventory/README.md)."""
-
-TREES = ("inventory", "policies", "runbooks", "evidence", "docs")
-"""Folders of the sample that rules and validation read (records and the files they name)."""
+from support.cli import invoke
+from support.repos import AS_OF
 
 Finding = tuple[str, str, str, str]
 """(rule, kind, subject, status) of one failing or waived result."""
@@ -54,48 +47,6 @@ PLANTED: frozenset[Finding] = frozenset(
     }
 )
 """Every finding of the sample on 2026-11-26: the planted problems P1-P7 and the waiver."""
-
-
-def copy_sample(target: Path, *, features: bool = False) -> Path:
-    """A copy of the sample repository at ``target`` (with ``features/`` when asked)."""
-    for tree in (*TREES, "features") if features else TREES:
-        shutil.copytree(REPO_ROOT / tree, target / tree)
-    return target
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace the one occurrence of ``old`` in ``path``; fail when it is not there once."""
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")
-
-
-def position(path: Path, needle: str) -> tuple[int, int]:
-    """1-based (line, column) of the one occurrence of ``needle`` in ``path``."""
-    text = path.read_text(encoding="utf-8")
-    assert text.count(needle) == 1, f"{needle!r} occurs {text.count(needle)} times in {path}"
-    before = text[: text.index(needle)]
-    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-
-
-def tool_env(*, cache: bool = False) -> dict[str, str | None]:
-    """No outside setting may change what the tool does; no cache unless asked."""
-    env: dict[str, str | None] = {
-        name: None for name in os.environ if name.startswith("COMPLIANCE_TOOL_")
-    }
-    env.update({"GITHUB_ACTIONS": None, "NO_COLOR": "1"})
-    if not cache:
-        env["COMPLIANCE_TOOL_NO_CACHE"] = "1"
-    return env
-
-
-def invoke(*args: str | Path, cache: bool = False) -> Result:
-    """compliance-tool in-process, exceptions not caught, the cache off unless asked."""
-    from compliance_tool.cli import cli
-
-    return CliRunner().invoke(
-        cli, [str(a) for a in args], env=tool_env(cache=cache), catch_exceptions=False
-    )
 
 
 def check_json(root: Path, *args: str, cache: bool = False) -> tuple[Result, dict[str, Any]]:

@@ -1,20 +1,75 @@
-"""Scripted git histories for the audit-trail tests: every commit has its own author and
-explicit author and committer dates, so `history`, `trend` and `diff` see a known past.
+"""Git for the tests: running it, committing everything, a configuration and identity of
+their own, and scripted histories in which every commit has its own author and explicit
+author and committer dates, so that `history`, `trend` and `diff` see a known past.
 
-The repository starts as tests/minirepo.py's minimal repository; the tests then edit,
-move and delete its files and commit each step with :meth:`Script.commit`.
+A scripted history starts as the minimal repository (:mod:`support.repos`); the tests then
+edit, move and delete its files and commit each step with :meth:`Script.commit`.
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Mapping
 from pathlib import Path
 
-from support.repos import write_minirepo
+from support.repos import edit, write_minirepo
 
 ALICE = ("Alice Adams", "alice@example.com")
 BOB = ("Bob Brown", "bob@example.com")
+
+
+def git(root: Path, *args: str, env: Mapping[str, str] | None = None) -> str:
+    """Run git in ``root`` (in ``env``, or this process's environment) and return its
+    output; fail the test, with git's message, when git fails."""
+    done = subprocess.run(
+        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, f"git {' '.join(args)} failed:\n{done.stderr}"
+    return done.stdout
+
+
+def commit_all(
+    root: Path,
+    message: str,
+    env: Mapping[str, str] | None = None,
+    signing_key: Path | None = None,
+) -> str:
+    """Stage everything in ``root`` and commit it, signed with the SSH key ``signing_key``
+    if given; return the commit id."""
+    git(root, "add", "-A", env=env)
+    if signing_key is None:
+        git(root, "commit", "-q", "--no-gpg-sign", "-m", message, env=env)
+    else:
+        ssh = ["-c", "gpg.format=ssh", "-c", f"user.signingkey={signing_key}"]
+        git(root, *ssh, "commit", "-q", "-S", "-m", message, env=env)
+    return git(root, "rev-parse", "HEAD", env=env).strip()
+
+
+def isolated_config(home: Path) -> dict[str, str]:
+    """Variables that give git a configuration of its own under ``home`` (default branch
+    main) and no user or system configuration."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "gitconfig"
+    config.write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
+    return {"GIT_CONFIG_GLOBAL": str(config), "GIT_CONFIG_NOSYSTEM": "1"}
+
+
+def identity(
+    author: tuple[str, str], committer: tuple[str, str] | None = None, when: str | None = None
+) -> dict[str, str]:
+    """Variables naming the author and committer (the author unless given) of the next
+    commits, and their date (ISO 8601) if ``when`` is given."""
+    committer = committer or author
+    env = {
+        "GIT_AUTHOR_NAME": author[0],
+        "GIT_AUTHOR_EMAIL": author[1],
+        "GIT_COMMITTER_NAME": committer[0],
+        "GIT_COMMITTER_EMAIL": committer[1],
+    }
+    if when is not None:
+        env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
+    return env
 
 
 class Script:
@@ -31,17 +86,8 @@ class Script:
         script.git("init", "-q")
         return script
 
-    def git(self, *args: str, env: dict[str, str] | None = None) -> str:
-        done = subprocess.run(
-            ["git", *args],
-            cwd=self.root,
-            env={**os.environ, **(env or {})},
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert done.returncode == 0, f"git {' '.join(args)} failed:\n{done.stderr}"
-        return done.stdout
+    def git(self, *args: str) -> str:
+        return git(self.root, *args)
 
     def write(self, relative: str, text: str) -> None:
         target = self.root / relative
@@ -53,9 +99,7 @@ class Script:
 
     def edit(self, relative: str, old: str, new: str) -> None:
         """Replace the one occurrence of ``old`` in a file by ``new``."""
-        text = self.read(relative)
-        assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {relative}"
-        self.write(relative, text.replace(old, new))
+        edit(self.root / relative, old, new)
 
     def move(self, old: str, new: str) -> None:
         (self.root / new).parent.mkdir(parents=True, exist_ok=True)
@@ -73,28 +117,5 @@ class Script:
     ) -> str:
         """Commit everything as ``author`` at ``when`` (ISO 8601, author and committer
         date); sign it with the SSH key ``signing_key`` if given. Returns the commit id."""
-        env = {
-            "GIT_AUTHOR_NAME": author[0],
-            "GIT_AUTHOR_EMAIL": author[1],
-            "GIT_COMMITTER_NAME": author[0],
-            "GIT_COMMITTER_EMAIL": author[1],
-            "GIT_AUTHOR_DATE": when,
-            "GIT_COMMITTER_DATE": when,
-        }
-        self.git("add", "-A")
-        if signing_key is None:
-            self.git("commit", "-q", "--no-gpg-sign", "-m", message, env=env)
-        else:
-            self.git(
-                "-c",
-                "gpg.format=ssh",
-                "-c",
-                f"user.signingkey={signing_key}",
-                "commit",
-                "-q",
-                "-S",
-                "-m",
-                message,
-                env=env,
-            )
-        return self.git("rev-parse", "HEAD").strip()
+        env = {**os.environ, **identity(author, when=when)}
+        return commit_all(self.root, message, env, signing_key)

@@ -1,130 +1,29 @@
-"""Helpers of the report tests: the sample repository in git, the tool as a subprocess,
-and the PDF read back with poppler (pdftotext, pdfsig, pdftoppm) and pypdf."""
+"""PDFs read back by other programs than the tool: poppler (pdftotext, pdfsig, pdftoppm)
+and pypdf; WeasyPrint kept quiet when a test renders in-process; and the incremental
+updates with which the tampering tests change a signed PDF."""
 
 from __future__ import annotations
 
 import gc
 import io
-import os
 import re
 import shutil
 import subprocess
-import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[2]
-TOOL = Path(sys.executable).with_name("compliance-tool")
-AS_OF = "2026-11-26"
-SAMPLE_PARTS = ("inventory", "policies", "features", "runbooks", "evidence", "docs")
-CONFIG = "compliance-tool.yaml"
+if TYPE_CHECKING:
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
 ORGANISATION = "Northmoor Bank"
 TITLE = "AI portfolio compliance report"
-
-
-def tool_env(home: Path, when: str = "2026-11-20T09:00:00+00:00") -> dict[str, str]:
-    """The environment of every git and compliance-tool process of these tests: no user or
-    system git configuration, a fixed identity and commit date, no tool settings."""
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
-    env = {
-        name: value
-        for name, value in os.environ.items()
-        if not name.startswith("COMPLIANCE_TOOL_") and name not in ("GITHUB_ACTIONS", "NO_COLOR")
-    }
-    env.update(
-        GIT_CONFIG_GLOBAL=str(config),
-        GIT_CONFIG_NOSYSTEM="1",
-        GIT_AUTHOR_NAME="Claire Dubois",
-        GIT_AUTHOR_EMAIL="claire.dubois@northmoorbank.eu",
-        GIT_COMMITTER_NAME="Claire Dubois",
-        GIT_COMMITTER_EMAIL="claire.dubois@northmoorbank.eu",
-        GIT_AUTHOR_DATE=when,
-        GIT_COMMITTER_DATE=when,
-    )
-    return env
-
-
-def git(root: Path, env: dict[str, str], *args: str) -> str:
-    done = subprocess.run(
-        ["git", *args], cwd=root, env=env, capture_output=True, text=True, check=False
-    )
-    assert done.returncode == 0, f"git {' '.join(args)} failed:\n{done.stderr}"
-    return done.stdout
-
-
-def copy_sample(root: Path) -> None:
-    """The sample repository's governance files, linked documents and configuration."""
-    root.mkdir(parents=True)
-    for part in SAMPLE_PARTS:
-        shutil.copytree(PROJECT / part, root / part)
-    shutil.copyfile(PROJECT / CONFIG, root / CONFIG)
-    (root / ".gitignore").write_text(".compliance-cache/\n.compliance-keys/\n", encoding="utf-8")
-
-
-def run_tool(env: dict[str, str], *args: str | Path) -> subprocess.CompletedProcess[str]:
-    """compliance-tool in its own process."""
-    return subprocess.run(
-        [str(TOOL), *(str(a) for a in args)],
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=300,
-    )
-
-
-@dataclass
-class Render:
-    """A `compliance-tool report` running in its own process, writing ``pdf``."""
-
-    process: subprocess.Popen[str]
-    pdf: Path
-    stderr: str | None = None
-
-    @property
-    def manifest(self) -> Path:
-        return self.pdf.with_name(self.pdf.stem + ".manifest.json")
-
-    def wait(self) -> str:
-        """Wait for the render; fail unless it exited 0. Returns what it said on stderr."""
-        if self.stderr is None:
-            self.stderr = self.process.communicate(timeout=600)[1]
-        assert self.process.returncode == 0, self.stderr
-        return self.stderr
-
-    def stop(self) -> None:
-        """Stop the render if nobody waited for it, and close its pipe."""
-        if self.stderr is None:
-            if self.process.poll() is None:
-                self.process.kill()
-            self.stderr = self.process.communicate()[1]
-
-
-def start_report(
-    env: dict[str, str], root: Path, pdf: Path, *args: str, default_output: bool = False
-) -> Render:
-    """Start `compliance-tool --repo ROOT report --as-of 2026-11-26 --output PDF ARGS...`
-    (without --output when ``default_output``: ``pdf`` is then where it will be)."""
-    pdf.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(TOOL), "--repo", str(root), "report", "--as-of", AS_OF]
-    if not default_output:
-        command += ["--output", str(pdf)]
-    process = subprocess.Popen(
-        [*command, *args],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    return Render(process, pdf)
 
 
 @contextmanager
@@ -200,16 +99,6 @@ def image_count(pdf: Path) -> int:
 
 
 @dataclass(frozen=True)
-class Sample:
-    """The sample repository in git, with one commit."""
-
-    root: Path
-    commit: str
-    tree: str
-    env: dict[str, str]
-
-
-@dataclass(frozen=True)
 class Report:
     """What `compliance-tool report` wrote, and what it said."""
 
@@ -223,3 +112,48 @@ class Report:
     def text(self) -> str:
         """The layout text as one line (see :func:`flat`)."""
         return flat(self.layout)
+
+
+# -- changing a signed PDF --------------------------------------------------------------------
+
+
+def append_update(signed: bytes, change: Callable[[IncrementalPdfFileWriter], None]) -> bytes:
+    """``signed`` with an incremental update (what ``change`` writes) appended."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    change(writer)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def annotate(writer: IncrementalPdfFileWriter) -> None:
+    """A sticky note on the first page: 'All findings waived'."""
+    from pyhanko.pdf_utils import generic
+
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    note = generic.DictionaryObject(
+        {
+            generic.NameObject("/Type"): generic.NameObject("/Annot"),
+            generic.NameObject("/Subtype"): generic.NameObject("/Text"),
+            generic.NameObject("/Rect"): generic.ArrayObject(
+                [generic.NumberObject(n) for n in (400, 700, 420, 720)]
+            ),
+            generic.NameObject("/Contents"): generic.TextStringObject("All findings waived"),
+            generic.NameObject("/F"): generic.NumberObject(4),
+        }
+    )
+    if "/Annots" not in page:
+        page[generic.NameObject("/Annots")] = generic.ArrayObject()
+    page["/Annots"].append(writer.add_object(note))
+    writer.update_container(page)
+
+
+def cover_up(writer: IncrementalPdfFileWriter) -> None:
+    """A white box drawn over the middle of the first page (the cover's verdict)."""
+    from pyhanko.pdf_utils.content import RawContent
+    from pyhanko.pdf_utils.layout import BoxConstraints
+
+    box = RawContent(b"q 1 1 1 rg 40 380 515 140 re f Q", box=BoxConstraints(595, 842))
+    writer.add_stream_to_page(0, writer.add_object(box.as_form_xobject()))

@@ -2,7 +2,7 @@
 
 The policies are the project's own: the rules named below, every control and every
 framework are copied from ``policies/``. The inventory is written here so that, at
-:data:`AS_OF`, exactly these results come out:
+2026-11-26 (:data:`support.repos.AS_OF`), exactly these results come out:
 
 * ``EXT-01-contract-current`` (high) fails for ``cvendor``, whose contract ended;
 * ``ONC-01-rotation-escalation`` (medium) fails for ``ml-oncall`` (two escalation levels);
@@ -14,18 +14,12 @@ framework are copied from ``policies/``. The inventory is written here so that, 
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 from pathlib import Path
 
 import yaml
 
-from compliance_tool.checks.engine import CheckResult
-from compliance_tool.checks.pipeline import evaluate
-from compliance_tool.repository.session import Where, open_inventory
-
-PROJECT = Path(__file__).resolve().parents[2]
-AS_OF = dt.date(2026, 11, 26)
+from support.repos import FILES, REPO_ROOT
 
 RULES = (
     "DAT-04-retention",
@@ -95,30 +89,6 @@ escalation:
     to: asmith
     after: PT15M
 """,
-    "inventory/datasets/events-raw.yaml": """\
-apiVersion: governance/v1
-kind: Dataset
-id: events-raw
-name: Raw events
-owner: asmith
-classification:
-  level: internal
-  contains_pii: false
-""",
-    "inventory/datasets/events-features.yaml": """\
-apiVersion: governance/v1
-kind: Dataset
-id: events-features
-name: Event features
-parents: [events-raw]
-owner: bkumar
-classification:
-  level: internal
-  contains_pii: false
-retention:
-  period: P2Y
-  delete_after: 2028-12-31
-""",
     "inventory/models/m1.yaml": """\
 apiVersion: governance/v1
 kind: Model
@@ -158,7 +128,15 @@ approved_at: 2026-11-01
 ticket: GOV-14
 expires: 2026-12-31
 """,
-    "runbooks/m1.md": "# m1 runbook\n\n1. Roll back.\n",
+    # the datasets and the runbook of the minimal repository
+    **{
+        path: FILES[path]
+        for path in (
+            "inventory/datasets/events-raw.yaml",
+            "inventory/datasets/events-features.yaml",
+            "runbooks/m1.md",
+        )
+    },
 }
 """Repository-relative path -> text of the inventory files written by hand."""
 
@@ -187,7 +165,7 @@ def _support_files(controls: Path) -> dict[str, str]:
 
 def build_repository(root: Path, rules: tuple[str, ...] = RULES) -> Path:
     """Write the repository under ``root``: copied policies, then the inventory."""
-    policies = PROJECT / "policies"
+    policies = REPO_ROOT / "policies"
     for folder in ("controls", "frameworks"):
         shutil.copytree(policies / folder, root / "policies" / folder)
     (root / "policies" / "rules").mkdir(parents=True)
@@ -200,9 +178,3 @@ def build_repository(root: Path, rules: tuple[str, ...] = RULES) -> Path:
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(text, encoding="utf-8")
     return root
-
-
-def check_repository(root: Path) -> CheckResult:
-    """Every rule of the repository at ``root``, evaluated at :data:`AS_OF`."""
-    inventory = open_inventory(Where(root, use_cache=False))
-    return evaluate(inventory, AS_OF).check

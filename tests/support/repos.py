@@ -1,20 +1,38 @@
-"""A minimal valid governance repository, as small YAML strings, and helpers to build it.
+"""Repositories to test on: the minimal repository (small YAML strings that every kind of
+file and reference appears in once), copies of this project's sample, and exact edits.
 
-Every kind of file and every kind of reference appears once: a framework with two clauses,
-a control mapped to one of them, a rule implementing the control, a team, three people
-(one external), an on-call rotation, two datasets (one the lineage parent of the other), a
-model that uses both and whose runbook exists, an incident and a waiver.
+The minimal repository has a framework with two clauses, a control mapped to one of them, a
+rule implementing the control, a team, three people (one external), an on-call rotation,
+two datasets (one the lineage parent of the other), a model that uses both and whose
+runbook exists, an incident and a waiver. The sample repository (this project's own
+``inventory/``, ``policies/`` and the files they name) is only read: tests that change it
+work on a copy in ``tmp_path``.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import runpy
 import shutil
-import subprocess
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from click.testing import Result
+REPO_ROOT = Path(__file__).resolve().parents[2]
+"""This project: the sample repository, its schemas and features."""
+
+CASES = REPO_ROOT / "tests" / "cases" / "invalid"
+"""One folder per broken repository: the files that differ from the minimal repository."""
+
+AS_OF = dt.date(2026, 11, 26)
+"""The evaluation date of the sample inventory (inventory/README.md)."""
+
+AS_OF_TEXT = AS_OF.isoformat()
+"""The same date, as the command line takes it and the documents write it."""
+
+SAMPLE_TREES = ("inventory", "policies", "runbooks", "evidence", "docs")
+"""Folders of the sample that rules and validation read (records and the files they name)."""
+
+CONFIG = "compliance-tool.yaml"
 
 FILES: dict[str, str] = {
     "policies/frameworks/fw.yaml": """\
@@ -208,6 +226,37 @@ expires: 2026-05-01
 
 GOVERNANCE_FILES = sorted(p for p in FILES if p.endswith(".yaml"))
 
+PERSON_DKIM = """\
+apiVersion: governance/v1
+kind: Person
+id: dkim
+name: Dana Kim
+affiliation:
+  type: internal
+  organisation: Example Bank
+roles:
+  - data-scientist
+"""
+"""A valid person that the ``input-*`` cases write as an unreadable file (BOM, Latin-1...)."""
+
+
+def development_model(model_id: str, name: str) -> str:
+    """A low-risk model in development for the minimal repository, with no operations."""
+    return f"""\
+apiVersion: governance/v1
+kind: Model
+id: {model_id}
+name: {name}
+version: 0.1.0
+lifecycle: development
+risk:
+  tier: low
+ownership:
+  owner: asmith
+  operator: bkumar
+  team: ml-platform
+"""
+
 
 def write_minirepo(root: Path) -> Path:
     """Write the minimal repository under ``root`` (which may already exist)."""
@@ -242,18 +291,37 @@ def overlay(case_dir: Path, root: Path) -> list[str]:
     return written
 
 
-def git(root: Path, *args: str) -> str:
-    """Run git in ``root`` and return its output; fail the test when git fails."""
-    done = subprocess.run(["git", *args], cwd=root, check=True, capture_output=True, text=True)
-    return done.stdout
+def copy_sample(target: Path, *, features: bool = False, config: bool = False) -> Path:
+    """A copy of the sample repository at ``target``, with ``features/`` and
+    compliance-tool.yaml when asked."""
+    for tree in (*SAMPLE_TREES, "features") if features else SAMPLE_TREES:
+        shutil.copytree(REPO_ROOT / tree, target / tree)
+    if config:
+        shutil.copyfile(REPO_ROOT / CONFIG, target / CONFIG)
+    return target
 
 
-def commit_all(root: Path, message: str) -> str:
-    """Stage everything in ``root`` and commit it; return the commit id."""
-    git(root, "add", "-A")
-    git(root, "commit", "-q", "--no-gpg-sign", "-m", message)
-    return git(root, "rev-parse", "HEAD").strip()
+def edit(path: Path, old: str, new: str) -> None:
+    """Replace the one occurrence of ``old`` in ``path``; fail when it is not there once."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(old) == 1, f"{old!r} occurs {text.count(old)} times in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
-Invoke = Callable[..., Result]
-"""The ``run_cli`` fixture: ``run_cli(*args)`` runs compliance-tool in-process."""
+def position(path: Path, needle: str) -> tuple[int, int]:
+    """1-based (line, column) of the one occurrence of ``needle`` in ``path``."""
+    text = path.read_text(encoding="utf-8")
+    assert text.count(needle) == 1, f"{needle!r} occurs {text.count(needle)} times in {path}"
+    before = text[: text.index(needle)]
+    return before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+
+
+@dataclass(frozen=True)
+class Sample:
+    """A copy of the sample repository in git: its HEAD, tree and the environment of every
+    process that works on it."""
+
+    root: Path
+    commit: str
+    tree: str
+    env: dict[str, str]

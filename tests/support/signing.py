@@ -1,14 +1,12 @@
-"""Helpers for the signing tests, all real components: WeasyPrint renders the PDF/A-3b,
-``cryptography`` makes keys and certificates, git makes repositories, and a local HTTP
-server answers RFC 3161 time-stamp requests with pyHanko's test TSA."""
+"""Signing test material, all real components: WeasyPrint renders a PDF/A-3b report,
+``cryptography`` makes keys and certificates, and a local HTTP server answers RFC 3161
+time-stamp requests with pyHanko's test TSA."""
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import threading
-import warnings
 from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -21,7 +19,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from compliance_tool.audit.verify import input_digests
 from compliance_tool.repository.sources import GitSource
-from support.repos import git
+from support.git import git
+from support.pdf import weasyprint_quiet
 
 CREATED = datetime(2026, 3, 2, 9, 30, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2026, 3, 2, 10, 0, 0, tzinfo=UTC)
@@ -73,18 +72,13 @@ def render_pdf(manifest: bytes, findings: bytes = FINDINGS, *, compressed: bool 
         Attachment(string=data, name=name, created=CREATED, modified=CREATED, relationship="Data")
         for name, data in (("findings.json", findings), ("manifest.json", manifest))
     ]
-    with warnings.catch_warnings():
-        # WeasyPrint 70 opens its sRGB output-intent profile and never closes it
-        warnings.filterwarnings(
-            "ignore", message=r"unclosed file .*sRGB2014\.icc", category=ResourceWarning
-        )
+    with weasyprint_quiet():
         pdf = WeasyHTML(string=HTML).write_pdf(
             pdf_variant="pdf/a-3b",
             attachments=attachments,
             uncompressed_pdf=not compressed,
             pdf_identifier=b"compliance-test1",
         )
-        gc.collect()
     assert isinstance(pdf, bytes)
     return pdf
 

@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from cryptography import x509
-from support.repos import commit_all, git, write_minirepo
+from support.git import commit_all, git
+from support.repos import write_minirepo
 from support.signing import (
     EMPTY_DIGESTS,
     SIGNED_AT,

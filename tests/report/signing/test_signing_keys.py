@@ -12,7 +12,7 @@ import pytest
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
-from support.repos import Invoke
+from support.cli import Invoke
 from support.signing import (
     EMPTY_DIGESTS,
     ec_key,

@@ -5,32 +5,17 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from support.repos import Invoke
+from support.cli import Invoke
+from support.pdf import pdfsig, pdftotext
 from support.signing import EMPTY_DIGESTS, ec_key, make_cert, make_manifest, pem, render_pdf
 
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE
 from compliance_tool.report.signing import development_cert_path
-
-
-def pdf_tool(name: str) -> str:
-    found = shutil.which(name)
-    if found is None:
-        pytest.fail(f"{name} is missing: install poppler-utils (scripts/bootstrap does)")
-    return found
-
-
-def pdfsig(path: Path) -> str:
-    done = subprocess.run(
-        [pdf_tool("pdfsig"), str(path)], capture_output=True, text=True, check=False
-    )
-    return done.stdout + done.stderr
 
 
 @pytest.mark.parametrize("compressed", [False, True], ids=["uncompressed", "compressed"])
@@ -50,13 +35,7 @@ def test_pdfsig_finds_a_valid_signature(
 
 
 def test_the_stamp_shows_signer_time_and_meaning(signed_report: Path) -> None:
-    done = subprocess.run(
-        [pdf_tool("pdftotext"), "-layout", str(signed_report), "-"],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    text = " ".join(done.stdout.split())
+    text = " ".join(pdftotext(signed_report, "-layout").split())
     assert "Digitally signed by compliance-tool development key (" in text
     assert "Time: 2026-03-02 10:00:00 UTC" in text
     assert "Meaning: Compliance report of the AI portfolio" in text

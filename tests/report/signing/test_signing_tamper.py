@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import io
-import subprocess
-from collections.abc import Callable
 from pathlib import Path
 
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.content import RawContent
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.layout import BoxConstraints
-from support.repos import Invoke
-from support.signing import manifest_of_commit, render_pdf
+from support.cli import Invoke
+from support.pdf import annotate, append_update, cover_up, pdfsig
+from support.signing import SIGNED_AT, manifest_of_commit, render_pdf
 
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
@@ -40,38 +34,7 @@ def test_one_byte_flipped_in_the_signed_content(
         "the signed bytes were changed: their digest differs from the one the signature covers"
     )
     # the independent verifier agrees
-    done = subprocess.run(["pdfsig", str(tampered)], capture_output=True, text=True, check=False)
-    assert "Signature Validation: Signature is Valid." not in done.stdout
-
-
-def _append_update(signed: bytes, change: Callable[[IncrementalPdfFileWriter], None]) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
-    change(writer)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _add_annotation(writer: IncrementalPdfFileWriter) -> None:
-    page = writer.root["/Pages"]["/Kids"][0].get_object()
-    note = generic.DictionaryObject(
-        {
-            generic.NameObject("/Type"): generic.NameObject("/Annot"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Text"),
-            generic.NameObject("/Rect"): generic.ArrayObject(
-                [generic.NumberObject(n) for n in (400, 700, 420, 720)]
-            ),
-            generic.NameObject("/Contents"): generic.TextStringObject("All findings waived"),
-            generic.NameObject("/F"): generic.NumberObject(4),
-        }
-    )
-    page["/Annots"].append(writer.add_object(note))
-    writer.update_container(page)
-
-
-def _change_page(writer: IncrementalPdfFileWriter) -> None:
-    stamp = RawContent(b"q 1 0 0 rg 50 400 200 100 re f Q", box=BoxConstraints(595, 842))
-    writer.add_stream_to_page(0, writer.add_object(stamp.as_form_xobject()))
+    assert "Signature Validation: Signature is Valid." not in pdfsig(tampered)
 
 
 def test_an_annotation_appended_after_signing(
@@ -79,7 +42,7 @@ def test_an_annotation_appended_after_signing(
 ) -> None:
     original = signed_report.read_bytes()
     tampered = tmp_path / "annotated.pdf"
-    tampered.write_bytes(_append_update(original, _add_annotation))
+    tampered.write_bytes(append_update(original, annotate))
     result = run_cli("verify", tampered)
     assert result.exit_code == EXIT_FINDINGS
     assert "ok    signature intact:" in result.stdout  # the signed revision is untouched
@@ -98,7 +61,7 @@ def test_page_content_changed_after_signing(
     run_cli: Invoke, signed_report: Path, tmp_path: Path
 ) -> None:
     tampered = tmp_path / "changed.pdf"
-    tampered.write_bytes(_append_update(signed_report.read_bytes(), _change_page))
+    tampered.write_bytes(append_update(signed_report.read_bytes(), cover_up))
     result = run_cli("verify", tampered, "--format", "json")
     assert result.exit_code == EXIT_FINDINGS
     report = verify_report(tampered, [], None)
@@ -116,7 +79,7 @@ def test_manifest_of_another_commit_fails_the_repository_check(
 
     honest = tmp_path / "honest.pdf"
     honest.write_bytes(
-        sign_pdf(render_pdf(manifest_of_commit(root, first)), loaded, config, _now())
+        sign_pdf(render_pdf(manifest_of_commit(root, first)), loaded, config, SIGNED_AT)
     )
     result = run_cli("verify", honest, "--repo", root)
     assert result.exit_code == EXIT_OK, result.output
@@ -125,7 +88,7 @@ def test_manifest_of_another_commit_fails_the_repository_check(
     # the files of the first commit, claiming to be the second
     lying = tmp_path / "lying.pdf"
     lying.write_bytes(
-        sign_pdf(render_pdf(manifest_of_commit(root, first, second)), loaded, config, _now())
+        sign_pdf(render_pdf(manifest_of_commit(root, first, second)), loaded, config, SIGNED_AT)
     )
     result = run_cli("verify", lying, "--repo", root)
     assert result.exit_code == EXIT_FINDINGS
@@ -146,16 +109,10 @@ def test_a_commit_unknown_to_the_repository(
     config = SigningConfig()
     path = tmp_path / "report.pdf"
     path.write_bytes(
-        sign_pdf(render_pdf(manifest), load_signer(config, signing_root), config, _now())
+        sign_pdf(render_pdf(manifest), load_signer(config, signing_root), config, SIGNED_AT)
     )
     result = run_cli("verify", path, "--repo", root)
     assert result.exit_code == EXIT_FINDINGS
     assert fails(result.stdout, "repository") == (
         f"commit {'0' * 40} cannot be read in {root}: unknown revision '{'0' * 40}'"
     )
-
-
-def _now():  # type: ignore[no-untyped-def]
-    from support.signing import SIGNED_AT
-
-    return SIGNED_AT

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography import x509
-from support.repos import Invoke
+from support.cli import Invoke
+from support.pdf import pdfsig
 from support.signing import EMPTY_DIGESTS, SIGNED_AT, LocalTsa, make_manifest, pem, render_pdf
 
 from compliance_tool.errors import EXIT_OK, SigningError
@@ -67,8 +67,8 @@ def test_reachable_tsa_adds_a_signature_time_stamp(
     path.write_bytes(sign_pdf(pdf, load_signer(config, signing_root), config, SIGNED_AT))
     assert local_tsa.requests >= 1
 
-    done = subprocess.run(["pdfsig", str(path)], capture_output=True, text=True, check=False)
-    assert "Signature Validation: Signature is Valid." in done.stdout, done.stdout
+    output = pdfsig(path)
+    assert "Signature Validation: Signature is Valid." in output, output
 
     ca = tmp_path / "ca.pem"
     ca.write_bytes(pem(test_ca[0]))
