@@ -1,42 +1,53 @@
-"""Shared fixtures: a clean environment, git identity, the minimal repository, the CLI."""
+"""Shared fixtures: a clean environment, git identity, the minimal repository, the CLI, and
+the checked repository of the reporter tests."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
-from minirepo import Invoke, commit_all, git, write_minirepo
+from support.checks import evaluate_at
+from support.cli import Invoke, is_outside_setting, run
+from support.git import commit_all, git, identity, isolated_config
+from support.reporter_repo import build_repository
+from support.repos import REPO_ROOT, write_minirepo
 
-from compliance_tool.cli import cli
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
+from compliance_tool.checks.engine import CheckResult
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
     """No outside setting may change what the tool prints: CI markers, tool options, colour."""
     for name in list(os.environ):
-        if name.startswith("COMPLIANCE_TOOL_") or name in ("GITHUB_ACTIONS", "NO_COLOR"):
+        if is_outside_setting(name):
             monkeypatch.delenv(name)
 
 
 @pytest.fixture
 def git_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """A git identity and no user or system configuration, for commits made by tests."""
+    author = ("Test Author", "author@example.com")
+    committer = ("Test Committer", "committer@example.com")
     home = tmp_path_factory.mktemp("git-home")
-    config = home / "gitconfig"
-    config.write_text("[init]\n\tdefaultBranch = main\n", encoding="utf-8")
-    for name, value in {
-        "GIT_AUTHOR_NAME": "Test Author",
-        "GIT_AUTHOR_EMAIL": "author@example.com",
-        "GIT_COMMITTER_NAME": "Test Committer",
-        "GIT_COMMITTER_EMAIL": "committer@example.com",
-        "GIT_CONFIG_GLOBAL": str(config),
-        "GIT_CONFIG_NOSYSTEM": "1",
-    }.items():
+    for name, value in {**identity(author, committer), **isolated_config(home)}.items():
         monkeypatch.setenv(name, value)
+
+
+def _cache_state() -> dict[str, tuple[int, int]]:
+    folder = REPO_ROOT / ".compliance-cache"
+    if not folder.is_dir():
+        return {}
+    return {p.name: (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.iterdir()}
+
+
+@pytest.fixture
+def sample_is_read_only() -> Iterator[None]:
+    """No test that uses it writes the sample repository's caches."""
+    before = _cache_state()
+    yield
+    assert _cache_state() == before, "a test wrote into the sample's .compliance-cache/"
 
 
 @pytest.fixture
@@ -56,9 +67,16 @@ def gitrepo(minirepo: Path, git_env: None) -> Path:
 @pytest.fixture
 def run_cli() -> Invoke:
     """``run_cli(*args)``: the compliance-tool command in-process, exceptions not caught."""
+    return run
 
-    def invoke(*args: str | Path) -> Result:
-        runner = CliRunner()
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
 
-    return invoke
+@pytest.fixture(scope="session")
+def governance_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The reporter tests' repository (see :mod:`support.reporter_repo`); read it only."""
+    return build_repository(tmp_path_factory.mktemp("reporters") / "repo")
+
+
+@pytest.fixture(scope="session")
+def checked(governance_repo: Path) -> CheckResult:
+    """The results of every rule of :func:`governance_repo`."""
+    return evaluate_at(governance_repo)

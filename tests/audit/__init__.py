@@ -1,2 +1,2 @@
 """Tests of the audit trail on scripted git histories: diff, history and trend (a package,
-so that its helpers keep their own module names)."""
+so that its test modules keep their own module names)."""

@@ -5,16 +5,18 @@ schemas/diff.schema.json; Markdown that reads as a pull-request comment."""
 from __future__ import annotations
 
 import json
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 import pytest
 from markdown_it import MarkdownIt
-from minirepo import Invoke
+from support.cli import Invoke
+from support.git import BOB, Script
+from support.markdown import tables
+from support.repos import REPO_ROOT, development_model
+from support.schemas import gaps, load_schema, validator_for
 
-from audit.gitscript import BOB, Script
 from compliance_tool.audit.semantic_diff import (
     EntityChange,
     FieldChange,
@@ -24,8 +26,7 @@ from compliance_tool.audit.semantic_diff import (
 from compliance_tool.reporters.diff_format import DIFF_SCHEMA_ID, diff_document
 from compliance_tool.repository.kinds import Kind
 
-PROJECT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = PROJECT / "schemas" / "diff.schema.json"
+SCHEMA_PATH = REPO_ROOT / "schemas" / "diff.schema.json"
 AS_OF = "2026-03-10"
 
 DFORMER = """\
@@ -74,20 +75,7 @@ require:
           deputies: {required: true, type: list, minlength: 1, active_person: true}
 remediation: Name active people as rollback primary and deputy.
 """
-M2 = """\
-apiVersion: governance/v1
-kind: Model
-id: m2
-name: Churn model
-version: 0.1.0
-lifecycle: development
-risk:
-  tier: low
-ownership:
-  owner: asmith
-  operator: bkumar
-  team: ml-platform
-"""
+M2 = development_model("m2", "Churn model")
 
 
 @pytest.fixture
@@ -277,40 +265,11 @@ def test_the_working_tree_is_the_default_head(
 # -- Markdown ---------------------------------------------------------------------------------
 
 
-class _Tables(HTMLParser):
-    """The tables of an HTML page as rows of cell texts (<br> as a line break)."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.tables: list[list[list[str]]] = []
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-        elif tag == "br" and self._cell is not None:
-            self._cell.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append("".join(self._cell).strip())
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
 def _rendered(markdown: str) -> tuple[str, list[list[list[str]]]]:
     """Markdown as GitHub renders it (CommonMark with tables): the HTML and its tables."""
     html = MarkdownIt("commonmark").enable("table").render(markdown)
-    parser = _Tables()
-    parser.feed(html)
-    return html, parser.tables
+    cells = [[[cell.strip() for cell in row] for row in table] for table in tables(html).tables]
+    return html, cells
 
 
 def test_markdown_is_a_readable_pull_request_comment(
@@ -381,13 +340,11 @@ def test_the_headline_names_every_rule_that_changed(
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = load_schema(SCHEMA_PATH)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == DIFF_SCHEMA_ID == schema["properties"]["$schema"]["const"]
-    return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return validator_for(schema)
 
 
 def _errors(validator: jsonschema.Draft202012Validator, document: Any) -> list[str]:
@@ -467,22 +424,5 @@ def test_the_schema_rejects_what_diff_never_writes(
 
 
 def test_every_property_is_described_and_every_object_strict() -> None:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    undescribed: list[str] = []
-    loose: list[str] = []
-
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            for name, sub in (node.get("properties") or {}).items():
-                if "description" not in sub:
-                    undescribed.append(f"{where}/{name}")
-            if node.get("type") == "object" and node.get("additionalProperties") is not False:
-                loose.append(where)
-            for key, value in node.items():
-                walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                walk(item, f"{where}/{index}")
-
-    walk(schema, "#")
+    undescribed, loose = gaps(load_schema(SCHEMA_PATH), objects_without_properties=True)
     assert undescribed == [] and loose == []

@@ -11,24 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
+from support.cli import Invoke
+from support.git import ALICE, BOB, Script
+from support.repos import development_model
 
-from audit.gitscript import ALICE, BOB, Script
-
-M10 = """\
-apiVersion: governance/v1
-kind: Model
-id: m10
-name: Tenth model
-version: 0.1.0
-lifecycle: development
-risk:
-  tier: low
-ownership:
-  owner: asmith
-  operator: bkumar
-  team: ml-platform
-"""
+M10 = development_model("m10", "Tenth model")
 
 
 def build(root: Path, signing_key: Path | None = None) -> dict[str, str]:

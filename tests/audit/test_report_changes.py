@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import write_minirepo
+from support.git import ALICE, Script
+from support.repos import write_minirepo
 
-from audit.gitscript import ALICE, Script
 from compliance_tool.audit.history import report_history
 
 AS_OF = dt.date(2026, 3, 31)

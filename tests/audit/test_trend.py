@@ -8,24 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
+from support.cli import Invoke
+from support.git import BOB, Script
+from support.repos import development_model
 
-from audit.gitscript import BOB, Script
-
-M2 = """\
-apiVersion: governance/v1
-kind: Model
-id: m2
-name: Churn model
-version: 0.1.0
-lifecycle: development
-risk:
-  tier: low
-ownership:
-  owner: asmith
-  operator: bkumar
-  team: ml-platform
-"""
+M2 = development_model("m2", "Churn model")
 
 
 @pytest.fixture

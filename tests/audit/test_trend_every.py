@@ -7,7 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke, git
+from support.cli import Invoke
+from support.git import git
 
 from compliance_tool.audit.trend import Period, compute_trend, parse_period, period_ends
 from compliance_tool.errors import GitError

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minirepo import Invoke
+from support.cli import Invoke
 
 from compliance_tool.errors import EXIT_USAGE
 

@@ -9,15 +9,16 @@ from typing import Any
 
 import jsonschema
 import pytest
-from minirepo import GOVERNANCE_FILES, Invoke, commit_all, git, overlay
+from support.cli import Invoke
+from support.git import commit_all, git
+from support.repos import CASES, GOVERNANCE_FILES, REPO_ROOT, edit, overlay
+from support.schemas import load_schema, validator_for
 
 from compliance_tool.repository.loader import ParseCache
 from compliance_tool.repository.schemas import SchemaSet
 from compliance_tool.repository.sources import blob_id
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 RESULT_SCHEMA = REPO_ROOT / "schemas" / "validation-result.schema.json"
-CASES = REPO_ROOT / "tests" / "cases" / "invalid"
 
 M1 = "inventory/models/m1.yaml"
 TEAM = "inventory/teams/ml-platform.yaml"
@@ -31,20 +32,12 @@ LEAD_LINE = (
 )
 
 
-def edit(root: Path, relative: str, old: str, new: str) -> None:
-    """Replace ``old`` by ``new`` in one file, which must contain it."""
-    path = root / relative
-    text = path.read_text(encoding="utf-8")
-    assert old in text
-    path.write_text(text.replace(old, new, 1), encoding="utf-8")
-
-
 def break_owner(root: Path) -> None:
-    edit(root, M1, "owner: asmith", "owner: asmth")
+    edit(root / M1, "owner: asmith", "owner: asmth")
 
 
 def break_lead(root: Path) -> None:
-    edit(root, TEAM, "lead: asmith", "lead: asmth")
+    edit(root / TEAM, "lead: asmith", "lead: asmth")
 
 
 def lines(text: str) -> list[str]:
@@ -56,11 +49,7 @@ def lines(text: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 def result_validator() -> jsonschema.Draft202012Validator:
-    schema = json.loads(RESULT_SCHEMA.read_text(encoding="utf-8"))
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
+    return validator_for(load_schema(RESULT_SCHEMA))
 
 
 def _properties(schema: Any, at: str = "#") -> list[tuple[str, Any]]:
@@ -81,7 +70,7 @@ def _properties(schema: Any, at: str = "#") -> list[tuple[str, Any]]:
 
 
 def test_result_schema_is_strict_and_documented() -> None:
-    schema = json.loads(RESULT_SCHEMA.read_text(encoding="utf-8"))
+    schema = load_schema(RESULT_SCHEMA)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     from compliance_tool.reporters.json_format import VALIDATION_SCHEMA_ID
 
@@ -266,7 +255,7 @@ def test_ref_validates_a_past_commit(gitrepo: Path, run_cli: Invoke) -> None:
     good = git(gitrepo, "rev-parse", "HEAD").strip()
     break_owner(gitrepo)
     bad = commit_all(gitrepo, "typo in the owner")
-    edit(gitrepo, M1, "owner: asmth", "owner: asmith")  # fixed, not committed
+    edit(gitrepo / M1, "owner: asmth", "owner: asmith")  # fixed, not committed
     assert run_cli("--repo", gitrepo, "validate").exit_code == 0
     past = run_cli("--repo", gitrepo, "validate", "--ref", "HEAD~1")
     assert past.exit_code == 0
@@ -354,7 +343,7 @@ def test_changed_since_between_commits(gitrepo: Path, run_cli: Invoke) -> None:
 def test_paths_limit_the_output(minirepo: Path, run_cli: Invoke) -> None:
     break_owner(minirepo)
     break_lead(minirepo)
-    edit(minirepo, "inventory/datasets/events-raw.yaml", "owner: asmith", "owner: asmiht")
+    edit(minirepo / "inventory/datasets/events-raw.yaml", "owner: asmith", "owner: asmiht")
     raw_line = (
         "inventory/datasets/events-raw.yaml:5:8: Dataset.owner: unknown person 'asmiht' "
         "(did you mean 'asmith'? (no file inventory/people/asmiht.yaml))"
@@ -409,7 +398,7 @@ def test_parse_cache_never_serves_stale_results(minirepo: Path, run_cli: Invoke)
 
     # same size, same modification time: only the content tells the versions apart
     stat = model.stat()
-    edit(minirepo, M1, "lifecycle: production", "lifecycle: prodoction")
+    edit(minirepo / M1, "lifecycle: production", "lifecycle: prodoction")
     os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     assert model.stat().st_size == stat.st_size
     broken = run_cli("--repo", minirepo, "validate")
@@ -421,7 +410,7 @@ def test_parse_cache_never_serves_stale_results(minirepo: Path, run_cli: Invoke)
     again = run_cli("--repo", minirepo, "validate")  # now served from the cache
     assert again.stdout == broken.stdout
 
-    edit(minirepo, M1, "lifecycle: prodoction", "lifecycle: production")
+    edit(minirepo / M1, "lifecycle: prodoction", "lifecycle: production")
     os.utime(model, ns=(stat.st_atime_ns, stat.st_mtime_ns))
     fixed = run_cli("--repo", minirepo, "validate")
     assert (fixed.exit_code, fixed.stdout) == (0, "")

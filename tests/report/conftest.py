@@ -7,21 +7,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-from report.helpers import (
-    AS_OF,
-    Render,
-    Report,
-    Sample,
-    copy_sample,
-    git,
-    pdftotext,
-    start_report,
-    tool_env,
-)
+from support.cli import Render, process_env, start_report
+from support.git import commit_all, git
+from support.pdf import Report, pdftotext
+from support.repos import AS_OF_TEXT as AS_OF
+from support.repos import Sample, copy_sample, edit
 
 
 @pytest.fixture(scope="session")
@@ -29,21 +21,13 @@ def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
     """The sample repository (inventory, policies, features, runbooks, evidence, docs and
     compliance-tool.yaml of the project) as a git repository with one dated commit."""
     base = tmp_path_factory.mktemp("report-sample")
-    env = tool_env(base / "home")
-    root = base / "northmoor"
-    copy_sample(root)
-    git(root, env, "init", "-q")
-    git(root, env, "add", "-A")
-    git(root, env, "commit", "-q", "--no-gpg-sign", "-m", "Northmoor Bank inventory, 2026-11")
-    commit = git(root, env, "rev-parse", "HEAD").strip()
-    tree = git(root, env, "rev-parse", "HEAD^{tree}").strip()
+    env = process_env(base / "home")
+    root = copy_sample(base / "northmoor", features=True, config=True)
+    (root / ".gitignore").write_text(".compliance-cache/\n.compliance-keys/\n", encoding="utf-8")
+    git(root, "init", "-q", env=env)
+    commit = commit_all(root, "Northmoor Bank inventory, 2026-11", env)
+    tree = git(root, "rev-parse", "HEAD^{tree}", env=env).strip()
     return Sample(root, commit, tree, env)
-
-
-def _edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert text.count(old) == 1, (path, old)
-    path.write_text(text.replace(old, new), encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -51,27 +35,27 @@ def moved_on(sample: Sample, tmp_path_factory: pytest.TempPathFactory) -> Sample
     """A clone of the sample that moved on: a later commit fixes P2 and P7, and the working
     tree fixes P1 without committing it. ``commit`` is its HEAD."""
     base = tmp_path_factory.mktemp("moved-on")
-    env = tool_env(base / "home", "2026-11-23T15:30:00+00:00")
+    env = process_env(base / "home", "2026-11-23T15:30:00+00:00")
     clone = base / "northmoor"
-    git(base, env, "clone", "-q", str(sample.root), str(clone))
-    _edit(
+    git(base, "clone", "-q", str(sample.root), str(clone), env=env)
+    edit(
         clone / "inventory/models/churn-propensity.yaml",
         "data_drift: {metric: psi, warn: 0.15, window: P30D}",
         "data_drift: {metric: psi, warn: 0.15, page: 0.25, window: P30D}",
     )
-    _edit(
+    edit(
         clone / "inventory/datasets/churn-features.yaml",
         "  lawful_basis: legitimate-interest\n",
         "  lawful_basis: legitimate-interest\n  dpia: evidence/dpia/DPIA-004.md\n",
     )
-    git(clone, env, "commit", "-q", "-a", "--no-gpg-sign", "-m", "Churn: drift pages; DPIA")
-    _edit(
+    git(clone, "commit", "-q", "-a", "--no-gpg-sign", "-m", "Churn: drift pages; DPIA", env=env)
+    edit(
         clone / "inventory/models/aml-transaction-monitoring.yaml",
         "  last: 2025-08-14\n  next_due: 2026-08-14\n",
         "  last: 2026-08-14\n  next_due: 2027-08-14\n",
     )
-    head = git(clone, env, "rev-parse", "HEAD").strip()
-    tree = git(clone, env, "rev-parse", "HEAD^{tree}").strip()
+    head = git(clone, "rev-parse", "HEAD", env=env).strip()
+    tree = git(clone, "rev-parse", "HEAD^{tree}", env=env).strip()
     return Sample(clone, head, tree, env)
 
 

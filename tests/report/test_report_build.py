@@ -7,8 +7,9 @@ import datetime as dt
 import json
 from pathlib import Path
 
+from support.pdf import weasyprint_quiet
+
 from compliance_tool.report.build import ReportRequest, build_report
-from report.helpers import weasyprint_quiet
 
 
 def test_the_result_names_the_files_and_the_uncommitted_changes(

@@ -13,19 +13,15 @@ from typing import Any
 
 import jsonschema
 import pytest
+from support.git import git
+from support.pdf import Report, attachments, pdftotext
+from support.repos import AS_OF_TEXT as AS_OF
+from support.repos import REPO_ROOT, Sample
+from support.schemas import gaps, load_schema, messages, validator_for
 
 from compliance_tool.repository.yamlio import parse_document
-from report.helpers import (
-    AS_OF,
-    PROJECT,
-    Report,
-    Sample,
-    attachments,
-    git,
-    pdftotext,
-)
 
-MANIFEST_SCHEMA = PROJECT / "schemas" / "report-manifest.schema.json"
+MANIFEST_SCHEMA = REPO_ROOT / "schemas" / "report-manifest.schema.json"
 
 PLANTED: dict[str, list[tuple[str, str, str]]] = {
     "P1": [("VAL-01-validation-current", "Model", "aml-transaction-monitoring")],
@@ -209,7 +205,9 @@ def test_the_manifest_lists_what_git_holds(signed_report: Report, sample: Sample
     """Recomputed with git, not with the tool: every file under inventory/ and policies/
     with its blob id, and the rule-set digest over policies/rules/."""
     manifest = json.loads(signed_report.manifest.read_bytes())
-    listed = git(sample.root, sample.env, "ls-tree", "-r", sample.commit, "inventory", "policies")
+    listed = git(
+        sample.root, "ls-tree", "-r", sample.commit, "inventory", "policies", env=sample.env
+    )
     files = {}
     for line in listed.splitlines():
         meta, path = line.split("\t", 1)
@@ -229,7 +227,7 @@ def test_the_manifest_lists_what_git_holds(signed_report: Report, sample: Sample
 
 @pytest.fixture(scope="module")
 def manifest_schema() -> dict[str, Any]:
-    schema = json.loads(MANIFEST_SCHEMA.read_text(encoding="utf-8"))
+    schema = load_schema(MANIFEST_SCHEMA)
     jsonschema.Draft202012Validator.check_schema(schema)
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert schema["$id"] == "https://compliance-tool.dev/schemas/output/report-manifest.schema.json"
@@ -237,10 +235,7 @@ def manifest_schema() -> dict[str, Any]:
 
 
 def _errors(schema: dict[str, Any], document: Any) -> list[str]:
-    validator = jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-    return [error.message for error in validator.iter_errors(document)]
+    return messages(validator_for(schema), document)
 
 
 def test_the_manifest_is_valid(signed_report: Report, manifest_schema: dict[str, Any]) -> None:
@@ -275,23 +270,6 @@ def test_the_schema_rejects_what_the_report_never_writes(
 def test_every_property_is_described_and_every_object_strict(
     manifest_schema: dict[str, Any],
 ) -> None:
-    undescribed: list[str] = []
-    loose: list[str] = []
-
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            for name, sub in (node.get("properties") or {}).items():
-                if "description" not in sub:
-                    undescribed.append(f"{where}/{name}")
-            strict = node.get("additionalProperties") is False
-            if node.get("type") == "object" and "properties" in node and not strict:
-                loose.append(where)
-            for key, value in node.items():
-                walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                walk(item, f"{where}/{index}")
-
-    walk(manifest_schema, "#")
+    undescribed, loose = gaps(manifest_schema)
     assert undescribed == [] and loose == []
     assert "description" in manifest_schema

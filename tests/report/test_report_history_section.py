@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minirepo import Invoke, commit_all
-
-from report.helpers import flat, pdftotext, weasyprint_quiet
+from support.cli import Invoke
+from support.git import commit_all
+from support.pdf import flat, pdftotext, weasyprint_quiet
 
 
 def test_latest_changes_list_only_governance_commits(

@@ -8,9 +8,9 @@ import io
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke, commit_all
-
-from report.helpers import pdftotext, weasyprint_quiet
+from support.cli import Invoke
+from support.git import commit_all
+from support.pdf import pdftotext, weasyprint_quiet
 
 FILE_MEANING = "Submitted to the Model Risk Committee"
 ENV_MEANING = "Approved by the CRO"

@@ -8,7 +8,7 @@ import struct
 import subprocess
 from pathlib import Path
 
-from report.helpers import Report, poppler
+from support.pdf import Report, poppler
 
 
 def _png_size(path: Path) -> tuple[int, int]:

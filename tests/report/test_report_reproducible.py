@@ -8,7 +8,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from report.helpers import AS_OF, Render, Report, Sample, attachments, pdfsig, run_tool
+from support.cli import Render, run_tool
+from support.pdf import Report, attachments, pdfsig
+from support.repos import AS_OF_TEXT as AS_OF
+from support.repos import Sample
 
 
 def test_two_runs_a_second_apart_give_the_same_bytes(renders: dict[str, Render]) -> None:

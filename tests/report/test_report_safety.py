@@ -13,19 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import write_minirepo
-
-from report.helpers import (
-    AS_OF,
-    flat,
-    git,
-    image_count,
-    pdftotext,
-    run_tool,
-    start_report,
-    tool_env,
-    weasyprint_quiet,
-)
+from support.cli import process_env, run_tool, start_report
+from support.git import commit_all, git
+from support.pdf import flat, image_count, pdftotext, weasyprint_quiet
+from support.repos import AS_OF_TEXT as AS_OF
+from support.repos import write_minirepo
 
 
 class Trap:
@@ -67,17 +59,15 @@ def trap() -> Iterator[Trap]:
 
 
 def _mini(base: Path) -> tuple[Path, dict[str, str]]:
-    """The minimal repository (tests/minirepo.py) in git; returns it and its environment."""
-    env = tool_env(base / "home")
+    """The minimal repository (support.repos) in git; returns it and its environment."""
+    env = process_env(base / "home")
     root = write_minirepo(base / "repo")
-    git(root, env, "init", "-q")
+    git(root, "init", "-q", env=env)
     return root, env
 
 
 def _commit(root: Path, env: dict[str, str]) -> str:
-    git(root, env, "add", "-A")
-    git(root, env, "commit", "-q", "--no-gpg-sign", "-m", "minimal repository")
-    return git(root, env, "rev-parse", "HEAD").strip()
+    return commit_all(root, "minimal repository", env)
 
 
 def _hostile(base: str) -> dict[str, str]:

@@ -5,7 +5,6 @@ names another commit each make `verify` fail with the check and the reason."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 from collections.abc import Callable
@@ -13,23 +12,23 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from minirepo import Invoke
-from pyhanko.pdf_utils import generic
-from pyhanko.pdf_utils.content import RawContent
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.layout import BoxConstraints
-
-from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
-from report.helpers import (
-    AS_OF,
+from support.cli import Invoke
+from support.git import git
+from support.pdf import (
     Report,
-    Sample,
+    annotate,
+    append_update,
     attachments,
-    git,
+    cover_up,
     pdfsig,
     pdftotext,
     weasyprint_quiet,
 )
+from support.repos import AS_OF_TEXT as AS_OF
+from support.repos import Sample
+
+from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
 
 SIGNED_CHECKS = [
     "signature present",
@@ -122,43 +121,9 @@ def test_one_byte_flipped_inside_the_signed_range(
     assert "Signature Validation: Digest Mismatch." in output, output
 
 
-def _append(signed: bytes, change: Callable[[IncrementalPdfFileWriter], None]) -> bytes:
-    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
-    change(writer)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def _annotate(writer: IncrementalPdfFileWriter) -> None:
-    """A sticky note on the cover: 'All findings waived'."""
-    page = writer.root["/Pages"]["/Kids"][0].get_object()
-    note = generic.DictionaryObject(
-        {
-            generic.NameObject("/Type"): generic.NameObject("/Annot"),
-            generic.NameObject("/Subtype"): generic.NameObject("/Text"),
-            generic.NameObject("/Rect"): generic.ArrayObject(
-                [generic.NumberObject(n) for n in (400, 700, 420, 720)]
-            ),
-            generic.NameObject("/Contents"): generic.TextStringObject("All findings waived"),
-            generic.NameObject("/F"): generic.NumberObject(4),
-        }
-    )
-    if "/Annots" not in page:
-        page[generic.NameObject("/Annots")] = generic.ArrayObject()
-    page["/Annots"].append(writer.add_object(note))
-    writer.update_container(page)
-
-
-def _cover_the_verdict(writer: IncrementalPdfFileWriter) -> None:
-    """A white box drawn over the cover's verdict."""
-    box = RawContent(b"q 1 1 1 rg 40 380 515 140 re f Q", box=BoxConstraints(595, 842))
-    writer.add_stream_to_page(0, writer.add_object(box.as_form_xobject()))
-
-
 @pytest.mark.parametrize(
     ("change", "touched"),
-    [(_annotate, "Annot (object "), (_cover_the_verdict, "Page (object ")],
+    [(annotate, "Annot (object "), (cover_up, "Page (object ")],
     ids=["annotation", "page-content"],
 )
 def test_an_incremental_update_after_signing(
@@ -170,7 +135,7 @@ def test_an_incremental_update_after_signing(
 ) -> None:
     original = signed_report.pdf.read_bytes()
     tampered = tmp_path / "updated.pdf"
-    tampered.write_bytes(_append(original, change))
+    tampered.write_bytes(append_update(original, change))
     code, checks = verify(run_cli, tampered)
     assert code == EXIT_FINDINGS
     broken = failed(checks)
@@ -197,18 +162,18 @@ def rewritten(sample: Sample, tmp_path: Path) -> tuple[Path, str]:
     AML model validated a year later), with the original commit gone from the repository.
     Returns the clone and the rewritten commit."""
     clone = tmp_path / "rewritten"
-    git(tmp_path, sample.env, "clone", "-q", str(sample.root), str(clone))
+    git(tmp_path, "clone", "-q", str(sample.root), str(clone), env=sample.env)
     model = clone / "inventory" / "models" / "aml-transaction-monitoring.yaml"
     text = model.read_text(encoding="utf-8")
     assert text.count("2025-08-14") == 1
     model.write_text(text.replace("2025-08-14", "2026-08-14"), encoding="utf-8")
-    git(clone, sample.env, "commit", "-q", "-a", "--amend", "--no-edit", "--no-gpg-sign")
-    git(clone, sample.env, "remote", "remove", "origin")
-    git(clone, sample.env, "reflog", "expire", "--expire=now", "--all")
-    git(clone, sample.env, "gc", "-q", "--prune=now")
-    amended = git(clone, sample.env, "rev-parse", "HEAD").strip()
+    git(clone, "commit", "-q", "-a", "--amend", "--no-edit", "--no-gpg-sign", env=sample.env)
+    git(clone, "remote", "remove", "origin", env=sample.env)
+    git(clone, "reflog", "expire", "--expire=now", "--all", env=sample.env)
+    git(clone, "gc", "-q", "--prune=now", env=sample.env)
+    amended = git(clone, "rev-parse", "HEAD", env=sample.env).strip()
     assert amended != sample.commit
-    objects = git(clone, sample.env, "rev-list", "--all").split()
+    objects = git(clone, "rev-list", "--all", env=sample.env).split()
     assert sample.commit not in objects
     return clone, amended
 
@@ -245,7 +210,7 @@ def test_a_manifest_naming_another_commit_fails_the_repository_check(
     embedded = attachments(signed_report.pdf)
     manifest = json.loads(embedded["manifest.json"])
     manifest["commit"] = amended
-    manifest["tree"] = git(clone, sample.env, "rev-parse", f"{amended}^{{tree}}").strip()
+    manifest["tree"] = git(clone, "rev-parse", f"{amended}^{{tree}}", env=sample.env).strip()
     moment = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
     html = "<!DOCTYPE html><html><head><title>Report</title></head><body><p>x</p></body></html>"
     with weasyprint_quiet():

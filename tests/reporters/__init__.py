@@ -1,2 +1,2 @@
-"""Tests of the check reporters (a package, so that its conftest and helpers keep their own
-module names next to the top-level ``tests/conftest.py``)."""
+"""Tests of the check reporters (a package, so that its test modules keep their own module
+names next to those of the other folders)."""

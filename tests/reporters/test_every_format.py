@@ -16,9 +16,9 @@ from typing import Any
 
 import click
 import pytest
-from audit.gitscript import BOB, Script
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
+from support.git import BOB, Script
 
 from compliance_tool.audit.history import record_history
 from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results

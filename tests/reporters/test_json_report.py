@@ -8,31 +8,23 @@ from typing import Any
 
 import jsonschema
 import pytest
+from support.repos import REPO_ROOT
+from support.schemas import gaps, load_schema, messages, validator_for
 
 from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import json_format
-from reporters.repository import PROJECT
 
-SCHEMA_PATH = PROJECT / "schemas" / "check-result.schema.json"
+SCHEMA_PATH = REPO_ROOT / "schemas" / "check-result.schema.json"
 
 
 @pytest.fixture(scope="module")
 def schema() -> dict[str, Any]:
-    loaded = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
-    assert isinstance(loaded, dict)
-    return loaded
+    return load_schema(SCHEMA_PATH)
 
 
 @pytest.fixture(scope="module")
 def validator(schema: dict[str, Any]) -> jsonschema.Draft202012Validator:
-    jsonschema.Draft202012Validator.check_schema(schema)
-    return jsonschema.Draft202012Validator(
-        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
-    )
-
-
-def _errors(validator: jsonschema.Draft202012Validator, document: Any) -> list[str]:
-    return [e.message for e in validator.iter_errors(document)]
+    return validator_for(schema)
 
 
 def test_schema_identity(schema: dict[str, Any]) -> None:
@@ -42,24 +34,7 @@ def test_schema_identity(schema: dict[str, Any]) -> None:
 
 
 def test_every_property_is_described_and_every_object_strict(schema: dict[str, Any]) -> None:
-    undescribed: list[str] = []
-    loose: list[str] = []
-
-    def walk(node: Any, where: str) -> None:
-        if isinstance(node, dict):
-            for name, sub in (node.get("properties") or {}).items():
-                if "description" not in sub:
-                    undescribed.append(f"{where}/{name}")
-            strict = node.get("additionalProperties") is False
-            if node.get("type") == "object" and "properties" in node and not strict:
-                loose.append(where)
-            for key, value in node.items():
-                walk(value, f"{where}/{key}")
-        elif isinstance(node, list):
-            for index, item in enumerate(node):
-                walk(item, f"{where}/{index}")
-
-    walk(schema, "#")
+    undescribed, loose = gaps(schema)
     assert undescribed == []
     assert loose == []
 
@@ -68,11 +43,11 @@ def test_check_json_validates(
     checked: CheckResult, validator: jsonschema.Draft202012Validator
 ) -> None:
     document = json.loads(json_format.render_check(checked))
-    assert _errors(validator, document) == []
+    assert messages(validator, document) == []
     assert document == json_format.check_document(checked)
     assert len(document["findings"]) == 4
     in_git = json_format.check_document(dataclasses.replace(checked, commit="0123abcd" * 5))
-    assert _errors(validator, in_git) == []
+    assert messages(validator, in_git) == []
 
 
 def test_schema_rejects_what_the_document_never_holds(
@@ -81,7 +56,7 @@ def test_schema_rejects_what_the_document_never_holds(
     def broken(change: Any) -> list[str]:
         document = json_format.check_document(checked)
         change(document)
-        return _errors(validator, document)
+        return messages(validator, document)
 
     assert broken(lambda d: d.update(extra=1))
     assert broken(lambda d: d["summary"].update(skipped=0))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
+from support.markdown import Tables, tables
 
 from compliance_tool.checks.engine import CheckResult, Result, Status
 from compliance_tool.reporters import markdown
@@ -17,40 +17,8 @@ def _html(text: str) -> str:
     return parser.render(text)
 
 
-class _Tables(HTMLParser):
-    """Cells of every table, as text, and every tag used."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.tables: list[list[list[str]]] = []
-        self.tags: set[str] = set()
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        self.tags.add(tag)
-        if tag == "table":
-            self.tables.append([])
-        elif tag == "tr":
-            self.tables[-1].append([])
-        elif tag in ("td", "th"):
-            self._cell = []
-        elif tag == "br" and self._cell is not None:
-            self._cell.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("td", "th") and self._cell is not None:
-            self.tables[-1][-1].append("".join(self._cell))
-            self._cell = None
-
-    def handle_data(self, data: str) -> None:
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def _tables(text: str) -> _Tables:
-    parsed = _Tables()
-    parsed.feed(_html(text))
-    return parsed
+def _tables(text: str) -> Tables:
+    return tables(_html(text))
 
 
 def test_verdict_counts_failing_and_waived(checked: CheckResult) -> None:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from support.reporter_repo import RULES
+
 from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import CHECK_REPORTERS
 from compliance_tool.repository.kinds import Severity
-from reporters.repository import RULES
 
 
 def test_repository_fails_high_medium_low_and_waives_one(checked: CheckResult) -> None:

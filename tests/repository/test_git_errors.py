@@ -7,7 +7,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke, commit_all, git
+from support.cli import Invoke
+from support.git import commit_all, git
 
 from compliance_tool.errors import GitError
 from compliance_tool.repository.session import Where, changed_paths, git_changes

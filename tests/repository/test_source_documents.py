@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from minirepo import commit_all, git
+from support.git import commit_all, git
 
 from compliance_tool.repository.sources import GitSource, MemorySource, Source, WorktreeSource
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
+from support.cli import quiet_env, run
+from support.repos import AS_OF, REPO_ROOT
+from support.scenarios import CliRun
 
-from compliance_tool.cli import cli
 from compliance_tool.repository.yamlio import parse_document
 from compliance_tool.scenarios.runner import ScenarioRun, run_features
-from scenarios.helpers import AS_OF, REPO_ROOT, CliRun, quiet_env
 
 
 @pytest.fixture(scope="session")
@@ -24,9 +24,8 @@ def sample_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
     """``compliance-tool scenarios`` on the sample, writing Cucumber JSON and JUnit XML."""
     out = tmp_path_factory.mktemp("scenario-reports")
     cucumber, junit = out / "reports" / "cucumber.json", out / "reports" / "junit.xml"
-    args = ["--repo", str(REPO_ROOT), "scenarios", "--as-of", AS_OF.isoformat()]
-    args += ["--cucumber-json", str(cucumber), "--junit", str(junit)]
-    result = CliRunner().invoke(cli, args, env=quiet_env(), catch_exceptions=False)
+    args = ["--repo", REPO_ROOT, "scenarios", "--as-of", AS_OF.isoformat()]
+    result = run(*args, "--cucumber-json", cucumber, "--junit", junit, env=quiet_env())
     return CliRun(result.exit_code, result.stdout, result.stderr, cucumber, junit)
 
 

@@ -6,13 +6,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke, commit_all
+from support.cli import Invoke
+from support.git import commit_all
+from support.repos import AS_OF
 
 from compliance_tool.errors import NoFeaturesError, ScenarioError
 from compliance_tool.repository.session import Where, open_inventory
 from compliance_tool.scenarios.runner import run_features
 from compliance_tool.scenarios.steps import Governance
-from scenarios.helpers import AS_OF
 
 FEATURE = """\
 Feature: Rotations

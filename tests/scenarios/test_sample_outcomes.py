@@ -6,12 +6,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from support.repos import AS_OF, REPO_ROOT
+from support.scenarios import expected_outcomes, named_records
+
 from compliance_tool.checks.coverage import compute_coverage
 from compliance_tool.checks.pipeline import evaluate
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.session import Where, open_inventory
 from compliance_tool.scenarios.runner import ScenarioRun
-from scenarios.helpers import AS_OF, REPO_ROOT, expected_outcomes, named_records
 
 THEMES = {
     "features/ownership-and-accountability.feature",

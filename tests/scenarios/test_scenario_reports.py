@@ -7,10 +7,11 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
 
-from minirepo import Invoke
+from support.cli import Invoke
+from support.repos import REPO_ROOT
+from support.scenarios import CliRun, expected_outcomes
 
 from compliance_tool.scenarios.runner import ScenarioRun
-from scenarios.helpers import REPO_ROOT, CliRun, expected_outcomes
 
 
 def test_the_command_prints_every_scenario_and_exits_1(

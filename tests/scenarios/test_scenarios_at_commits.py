@@ -3,15 +3,13 @@ committed, not the working tree."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
-from minirepo import Invoke, commit_all, git
+from support.cli import Invoke
+from support.git import commit_all, git
+from support.repos import AS_OF, copy_sample
 
-from scenarios.helpers import AS_OF, REPO_ROOT
-
-COPIED = ("inventory", "policies", "features", "runbooks", "evidence", "docs")
 RETAIL = "inventory/rotations/ml-sre-retail.yaml"
 SINGLE_PERSON = "No production model can be operated by a single person"
 NEW_FEATURE = """\
@@ -26,9 +24,7 @@ Feature: Added later
 @pytest.fixture
 def history(tmp_path: Path, git_env: None) -> tuple[Path, str, str]:
     """A copy of the sample in git: the single-member retail rotation, then the fix."""
-    root = tmp_path / "repo"
-    for folder in COPIED:
-        shutil.copytree(REPO_ROOT / folder, root / folder)
+    root = copy_sample(tmp_path / "repo", features=True)
     git(root, "init", "-q")
     before = commit_all(root, "sample inventory")
     rotation = root / RETAIL

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from minirepo import Invoke
+from support.cli import Invoke
+from support.repos import AS_OF, REPO_ROOT
+from support.scenarios import named_records
 
 from compliance_tool.scenarios.runner import ScenarioResult, run_features
 from compliance_tool.scenarios.steps import CATALOGUE
-from scenarios.helpers import AS_OF, REPO_ROOT, named_records
 
 # Written from `compliance-tool scenarios steps` only, as proposed new continuity rules.
 PROPOSED = """\

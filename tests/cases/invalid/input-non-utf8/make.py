@@ -2,17 +2,9 @@
 
 from pathlib import Path
 
-TEXT = """\
-apiVersion: governance/v1
-kind: Person
-id: dkim
-name: Dana Kim-Jos\u00e9
-affiliation:
-  type: internal
-  organisation: Example Bank
-roles:
-  - data-scientist
-"""
+from support.repos import PERSON_DKIM
+
+TEXT = PERSON_DKIM.replace("name: Dana Kim\n", "name: Dana Kim-Jos\u00e9\n")
 
 
 def make(root: Path) -> None:

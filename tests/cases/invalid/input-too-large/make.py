@@ -2,17 +2,9 @@
 
 from pathlib import Path
 
-TEXT = """\
-apiVersion: governance/v1
-kind: Person
-id: dkim
-name: Dana Kim
-affiliation:
-  type: internal
-  organisation: Example Bank
-roles:
-  - data-scientist
-"""
+from support.repos import PERSON_DKIM
+
+TEXT = PERSON_DKIM
 
 
 def make(root: Path) -> None:

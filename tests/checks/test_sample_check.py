@@ -1,0 +1,164 @@
+"""``check`` on the sample reports exactly the planted problems of inventory/README.md."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import Result
+from support.checks import PLANTED, check_json, findings
+from support.cli import invoke
+from support.repos import AS_OF, REPO_ROOT, edit
+
+DATE = ("--as-of", AS_OF.isoformat())
+
+
+@pytest.fixture(scope="module")
+def sample_check() -> tuple[Result, dict[str, Any]]:
+    """``check --as-of 2026-11-26 --format json --no-cache`` on the sample."""
+    return check_json(REPO_ROOT, *DATE)
+
+
+def test_sample_reports_exactly_the_planted_problems(
+    sample_check: tuple[Result, dict[str, Any]],
+) -> None:
+    result, document = sample_check
+    assert result.exit_code == 1
+    assert findings(document) == PLANTED
+    assert len(document["findings"]) == len(PLANTED) == 11
+    summary = document["summary"]
+    assert (summary["failed"], summary["waived"], summary["rules"]) == (10, 1, 36)
+    assert summary["passed"] == summary["results"] - 11
+    assert document["as_of"] == "2026-11-26"
+    assert "10 failing, 1 waived" in result.stderr
+
+
+def test_findings_say_what_the_readme_says(sample_check: tuple[Result, dict[str, Any]]) -> None:
+    _, document = sample_check
+    details = {
+        (f["rule"], f["subject"]): [(d["field"], d["message"]) for d in f["details"]]
+        for f in document["findings"]
+    }
+    assert details[("VAL-01-validation-current", "aml-transaction-monitoring")] == [
+        ("validation.last", "2025-08-14 is 469 days before 2026-11-26, more than 365"),
+        ("validation.next_due", "2026-08-14 is before 2026-11-26"),
+    ]
+    assert details[("MON-01-drift-thresholds", "churn-propensity")] == [
+        ("monitoring.thresholds.data_drift.page", "is missing")
+    ]
+    assert details[("INC-02-post-incident-review", "INC-2026-0057")] == [
+        ("postmortem_completed", "2026-09-29 is 18 days after resolved_at, more than 10")
+    ]
+    assert details[("DAT-03-dpia-personal-data", "churn-features")] == [
+        ("legal.dpia", "is missing")
+    ]
+    assert details[("EXT-01-contract-current", "mvoss")] == [
+        ("affiliation.contract_end", "2026-10-31 is before 2026-11-26")
+    ]
+    assert details[("ONC-01-rotation-escalation", "ml-sre-retail")] == [
+        ("members", "has 1 item(s), needs at least 2")
+    ]
+    waived = next(f for f in document["findings"] if f["status"] == "waived")
+    assert (waived["waiver"], waived["waiver_expires"]) == ("W-2026-014", "2026-12-31")
+    assert all(f["waiver"] is None for f in document["findings"] if f["status"] == "fail")
+
+
+def test_findings_point_at_the_offending_value(
+    sample_check: tuple[Result, dict[str, Any]],
+) -> None:
+    _, document = sample_check
+    dated = 0
+    for finding in document["findings"]:
+        lines = (REPO_ROOT / finding["path"]).read_text(encoding="utf-8").splitlines()
+        assert (finding["line"], finding["column"]) == (
+            finding["details"][0]["line"],
+            finding["details"][0]["column"],
+        )
+        for detail in finding["details"]:
+            date = re.match(r"\d{4}-\d{2}-\d{2}", detail["message"])
+            if date:  # the message quotes the value: the position is where it is written
+                text = lines[detail["line"] - 1][detail["column"] - 1 :]
+                assert text.startswith(date.group()), (finding["path"], detail)
+                dated += 1
+    assert dated == 7
+
+
+def test_fail_on_threshold() -> None:
+    # the failures are high and medium: nothing critical
+    assert check_json(REPO_ROOT, *DATE, "--fail-on", "critical")[0].exit_code == 0
+    assert check_json(REPO_ROOT, *DATE, "--fail-on", "never")[0].exit_code == 0
+    assert check_json(REPO_ROOT, *DATE, "--fail-on", "high")[0].exit_code == 1
+    assert check_json(REPO_ROOT, *DATE, "--fail-on", "medium")[0].exit_code == 1
+
+
+def test_check_with_no_cache_writes_nothing(sample_copy: Path) -> None:
+    assert check_json(sample_copy, *DATE)[0].exit_code == 1
+    assert not (sample_copy / ".compliance-cache").exists()
+
+
+def _fix_planted_problems(root: Path) -> None:
+    """Repair P1-P7 the way the README describes them; only the waived finding is left."""
+    inventory = root / "inventory"
+    # P1: a current validation
+    edit(
+        inventory / "models/aml-transaction-monitoring.yaml",
+        "  last: 2025-08-14\n  next_due: 2026-08-14\n",
+        "  last: 2026-08-14\n  next_due: 2027-08-14\n",
+    )
+    # P2: drift pages
+    edit(
+        inventory / "models/churn-propensity.yaml",
+        "data_drift: {metric: psi, warn: 0.15, window: P30D}",
+        "data_drift: {metric: psi, warn: 0.15, page: 0.25, window: P30D}",
+    )
+    # P3: a performance floor, and the expired waiver removed
+    edit(
+        inventory / "models/demand-forecast.yaml",
+        "    latency_p99_ms: {max: 1500}\n",
+        "    performance: {metric: wape, max: 0.2}\n    latency_p99_ms: {max: 1500}\n",
+    )
+    (inventory / "waivers/W-2026-007.yaml").unlink()
+    # P4: a second, internal member on the retail rotation
+    edit(
+        inventory / "rotations/ml-sre-retail.yaml",
+        "  - ljohansson\n",
+        "  - ljohansson\n  - tbauer\n",
+    )
+    # P5: the specialist whose contract ended leaves the rotation
+    edit(inventory / "rotations/ml-sre-payments.yaml", "  - mvoss\n", "")
+    # P6: the review within 10 days
+    edit(
+        inventory / "incidents/INC-2026-0057.yaml",
+        "postmortem_completed: 2026-09-29",
+        "postmortem_completed: 2026-09-18",
+    )
+    # P7: a DPIA for the feature set
+    edit(
+        inventory / "datasets/churn-features.yaml",
+        "  lawful_basis: legitimate-interest\n",
+        "  lawful_basis: legitimate-interest\n  dpia: evidence/dpia/DPIA-002.md\n",
+    )
+
+
+def test_a_run_whose_only_finding_is_waived_passes(sample_copy: Path) -> None:
+    _fix_planted_problems(sample_copy)
+    result, document = check_json(sample_copy, *DATE)
+    # fixing exactly the planted problems leaves nothing but the waived finding
+    assert findings(document) == {("VAL-01-validation-current", "Model", "fraud-scoring", "waived")}
+    assert result.exit_code == 0
+    assert "0 failing, 1 waived" in result.stderr
+    # waived findings never fail, whatever the threshold
+    for threshold in ("low", "critical"):
+        assert check_json(sample_copy, *DATE, "--fail-on", threshold)[0].exit_code == 0
+
+
+def test_text_output_lists_every_finding() -> None:
+    result = invoke("--repo", REPO_ROOT, "check", "--no-cache", *DATE)
+    assert result.exit_code == 1
+    for rule, _, subject, _ in PLANTED:
+        assert any(rule in line and subject in line for line in result.stdout.splitlines()), (
+            rule,
+            subject,
+        )
