@@ -74,14 +74,14 @@ CHECK_REPORTERS: Registry[CheckResult] = Registry(
 )
 
 COVERAGE_REPORTERS: Registry[CoverageResult] = Registry(
-    {"text": "coverage_format:render_text", "json": "coverage_format:render_json"}
+    {"text": "coverage:render_text", "json": "coverage:render_json"}
 )
 
 DIFF_REPORTERS: Registry[SemanticDiff] = Registry(
     {
-        "text": "diff_format:render_text",
-        "markdown": "diff_format:render_markdown",
-        "json": "diff_format:render_json",
+        "text": "diff:render_text",
+        "markdown": "diff:render_markdown",
+        "json": "diff:render_json",
     }
 )
 

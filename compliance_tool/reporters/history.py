@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from compliance_tool.audit.history import RecordHistory
-from compliance_tool.reporters.diff_format import show
+from compliance_tool.reporters.diff import show
 
 
 def render_text(history: RecordHistory) -> str:

@@ -23,7 +23,7 @@ from compliance_tool.audit.semantic_diff import (
     ResultChange,
     SemanticDiff,
 )
-from compliance_tool.reporters.diff_format import DIFF_SCHEMA_ID, diff_document
+from compliance_tool.reporters.diff import DIFF_SCHEMA_ID, diff_document
 from compliance_tool.repository.kinds import Kind
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "diff.schema.json"

@@ -27,7 +27,7 @@ from compliance_tool.checks.coverage import (
     compute_coverage,
 )
 from compliance_tool.checks.engine import CheckResult
-from compliance_tool.reporters import coverage_format
+from compliance_tool.reporters import coverage as coverage_reporter
 from compliance_tool.repository.session import Where, open_inventory
 
 SCHEMA_PATH = REPO_ROOT / "schemas" / "coverage.schema.json"
@@ -78,9 +78,9 @@ def _objects(node: Any, where: str = "#") -> Iterator[tuple[str, dict[str, Any]]
 
 def test_schema_identity(schema: dict[str, Any]) -> None:
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert schema["$id"] == coverage_format.COVERAGE_SCHEMA_ID
+    assert schema["$id"] == coverage_reporter.COVERAGE_SCHEMA_ID
     assert schema["$id"] == "https://compliance-tool.dev/schemas/output/coverage.schema.json"
-    assert schema["properties"]["$schema"]["const"] == coverage_format.COVERAGE_SCHEMA_ID
+    assert schema["properties"]["$schema"]["const"] == coverage_reporter.COVERAGE_SCHEMA_ID
 
 
 def test_schema_is_strict_and_described(schema: dict[str, Any]) -> None:
@@ -153,7 +153,7 @@ def _synthetic(result: CheckResult, commit: str | None) -> dict[str, Any]:
         for i, s in enumerate(ControlStatus)
     )
     frameworks = (FrameworkCoverage("fw", "A framework", "superseded", clauses),)
-    return coverage_format.coverage_document(
+    return coverage_reporter.coverage_document(
         Coverage(controls, frameworks), dataclasses.replace(result, commit=commit)
     )
 
@@ -167,7 +167,7 @@ def test_every_status_validates(
     inventory = open_inventory(Where(REPO_ROOT, None, use_cache=False))
     result = dataclasses.replace(checked, commit=commit)
     coverage = CoverageResult(compute_coverage(inventory, result), result)
-    rendered = json.loads(coverage_format.render_json(coverage))
+    rendered = json.loads(coverage_reporter.render_json(coverage))
     assert messages(validator, rendered) == []
     assert rendered["commit"] == commit
     assert all(c["scenarios"] == [] for c in rendered["controls"])

@@ -19,7 +19,7 @@ from compliance_tool.report.document import ReportContext, ReportSettings, build
 from compliance_tool.report.render import render_html
 from compliance_tool.report.sections.common import attention_rows
 from compliance_tool.report.sections.controls import CSS_OF_STATUS
-from compliance_tool.reporters.coverage_format import coverage_document
+from compliance_tool.reporters.coverage import coverage_document
 from compliance_tool.repository.kinds import Kind, Lifecycle
 from compliance_tool.repository.loader import Inventory
 from compliance_tool.repository.session import Where, open_inventory
