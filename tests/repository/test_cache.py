@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import Result
+from minirepo import Invoke
 
 import compliance_tool.repository.cache as cache_module
 from compliance_tool.repository.cache import CACHE_DIR, MAGIC, CacheFile, is_plain
@@ -226,3 +228,105 @@ def test_two_processes_saving_at_once_leave_a_whole_file(tmp_path: Path) -> None
     assert final is not None and _consistent(final)
     assert final[1] == count - 1  # the last save of one of the two
     assert sorted(p.name for p in folder.iterdir()) == [".gitignore", "shared.marshal"]
+
+
+# -- through the CLI: a damaged cache answers like no cache -----------------------------
+
+FAILING_RULE = """\
+apiVersion: governance/v1
+kind: Rule
+id: tier-high
+title: Models are high tier
+rationale: A rule that fails on the minimal repository.
+severity: low
+controls: [OPS-01]
+applies_to: Model
+require:
+  risk:
+    type: dict
+    schema:
+      tier: {allowed: [high]}
+remediation: Raise the tier.
+"""
+
+DATE = ("--as-of", "2026-11-26")
+
+
+def _answers(run_cli: Invoke, root: Path, *flags: str) -> list[tuple[int, str]]:
+    runs: list[Result] = [
+        run_cli("--repo", root, "validate", "--format", "json", *flags),
+        run_cli("--repo", root, "check", *DATE, "--format", "json", *flags),
+    ]
+    return [(run.exit_code, run.stdout) for run in runs]
+
+
+def _damages(data: bytes) -> dict[str, bytes]:
+    """Ways to damage one cache file, the last two keeping its exact stamp and key."""
+    stored = marshal.loads(data)
+    stamp, value = stored[:5], stored[5]
+    code = compile("raise SystemExit(0)", "<cache>", "exec")
+    return {
+        "truncated": data[: len(data) // 2],
+        "code objects": marshal.dumps((*stamp, _poison(value, code))),
+        "wrong shape": marshal.dumps((*stamp, _reshape(value))),
+    }
+
+
+def _poison(value: Any, code: Any) -> Any:
+    """``value`` with the first leaf of each entry, however deep, replaced by ``code``."""
+    if isinstance(value, dict) and value:
+        return {key: _poison(item, code) for key, item in value.items()}
+    if isinstance(value, list | tuple) and value:
+        return type(value)([_poison(value[0], code), *value[1:]])
+    return code
+
+
+def _reshape(value: Any) -> Any:
+    """Plain data of another shape than what was saved: each entry cut short."""
+    if isinstance(value, dict):
+        return {key: ("x",) for key in value}
+    if isinstance(value, list | tuple):
+        return type(value)([("x",)] * len(value))
+    return ["x"]
+
+
+@pytest.mark.parametrize("broken", [False, True], ids=["valid", "invalid"])
+def test_a_damaged_cache_answers_like_no_cache(
+    minirepo: Path, run_cli: Invoke, broken: bool
+) -> None:
+    (minirepo / "policies/rules/tier-high.yaml").write_text(FAILING_RULE, encoding="utf-8")
+    if broken:
+        model = minirepo / "inventory/models/m1.yaml"
+        model.write_text(
+            model.read_text(encoding="utf-8").replace("owner: asmith", "owner: asmth"),
+            encoding="utf-8",
+        )
+    expected = _answers(run_cli, minirepo, "--no-cache")
+    assert [code for code, _ in expected] == ([1, 2] if broken else [0, 1])
+    assert not (minirepo / CACHE_DIR).exists()
+    assert _answers(run_cli, minirepo) == expected  # fills the caches
+    folder = minirepo / CACHE_DIR
+    names = sorted(p.name for p in folder.glob("*.marshal"))
+    assert names == (
+        ["parse.marshal", "validation.marshal"]
+        if broken
+        else ["check.marshal", "parse.marshal", "rules.marshal", "validation.marshal"]
+    )
+    assert _answers(run_cli, minirepo) == expected  # from the caches
+    pristine = {name: (folder / name).read_bytes() for name in names}
+    for name, data in pristine.items():
+        for how, damaged in _damages(data).items():
+            for other, saved in pristine.items():
+                (folder / other).write_bytes(saved)
+            for other in SHADOWS.get(name, ()):
+                (folder / other).unlink(missing_ok=True)
+            (folder / name).write_bytes(damaged)
+            assert _answers(run_cli, minirepo) == expected, (name, how)
+
+
+SHADOWS = {
+    "parse.marshal": ("validation.marshal", "check.marshal"),
+    "rules.marshal": ("check.marshal",),
+}
+"""The memos that, when they answer, mean a cache file is not read at all: removed so that
+the damaged file is really consulted."""
