@@ -49,7 +49,9 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
 
     A whole-repository validation is remembered in the cache folder, keyed by the content
     of every governance file and the state of every file they link to: an unchanged
-    repository is answered from it after reading and hashing the files."""
+    repository is answered from it after reading and hashing the files. The key is taken
+    from the very bytes that are then parsed, so an edit during the run cannot leave an
+    old answer under new content."""
     memo = _memo(inventory) if targets is None else None
     if memo is None:
         return _validate(inventory, targets)[0]
@@ -115,13 +117,12 @@ def _fields(problem: Problem) -> tuple[Any, ...]:
 
 
 def _files_key(inventory: Inventory) -> str:
-    """Digest of the schemas and of every governance file."""
+    """Digest of the schemas and of every governance file, by the bytes that are parsed."""
     digest = hashlib.sha256(f"{inventory.schemas.digest}\n".encode())
     for path in inventory.yaml_paths():
-        entry = inventory.entries[path]
-        problem = inventory.source.entry_problem(entry)
-        blob = problem or inventory.source.blob(entry, inventory.source.read(entry))
-        digest.update(f"{path}\0{entry.link}\0{blob}\n".encode())
+        digest.update(
+            f"{path}\0{inventory.entries[path].link}\0{inventory.content_id(path)}\n".encode()
+        )
     return digest.hexdigest()
 
 

@@ -212,6 +212,8 @@ class Inventory:
             stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             self.ids[kind].setdefault(stem, []).append(path)
         self._loaded: dict[str, LoadedFile] = {}
+        self._kept: dict[str, tuple[bytes, str]] = {}
+        """Bytes read by :meth:`content_id` and not parsed yet, with their blob ids."""
         self.content_key: str | None = None
         """Digest of every governance file and linked file, set by a whole validation."""
 
@@ -266,7 +268,35 @@ class Inventory:
         for kind in Kind:
             yield from self.records(kind)
 
+    def content_id(self, path: str) -> str:
+        """What names the content of ``path`` in a memo key: its blob id, or why it cannot
+        be read. The bytes hashed here are kept and are the ones parsed later, so a key
+        always describes the content that was checked, even when the file changes between
+        the two (each file is read once)."""
+        entry = self.entries[path]
+        link_problem = self.source.entry_problem(entry)
+        if link_problem:
+            return link_problem
+        loaded = self._loaded.get(path)
+        if loaded is not None:
+            return loaded.blob or loaded.problems[0].message
+        if entry.blob is not None and entry.link is None:
+            return entry.blob  # a commit names its blobs
+        try:
+            kept = self._kept[path] = self._content(entry)
+        except OSError as exc:
+            return f"cannot read file: {exc.strerror}"
+        return kept[1]
+
     # -- the work -------------------------------------------------------------------
+
+    def _content(self, entry: Entry) -> tuple[bytes, str]:
+        """The bytes of ``entry`` and their blob id: those :meth:`content_id` read, if any."""
+        kept = self._kept.pop(entry.path, None)
+        if kept is not None:
+            return kept
+        raw = self.source.read(entry)
+        return raw, self.source.blob(entry, raw)
 
     def _read(self, path: str) -> LoadedFile:
         entry = self.entries[path]
@@ -288,13 +318,12 @@ class Inventory:
             loaded = self._assemble(path, known, document, declared, schema_issues)
             return replace(loaded, placeholders=todo) if todo else loaded
         try:
-            raw = self.source.read(entry)
+            raw, blob = self._content(entry)
         except OSError as exc:
             problem = _file_problem(
                 path, 1, 1, f"cannot read file: {exc.strerror}", "check permissions", "unreadable"
             )
             return LoadedFile(path, "", None, (problem,))
-        blob = self.source.blob(entry, raw)
         parsed = cache.parsed.get(blob) if cache is not None else None
         packed = cache.get(blob) if cache is not None and parsed is None else None
         if parsed is None and packed is not None:
