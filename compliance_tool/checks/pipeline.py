@@ -4,14 +4,13 @@ that evaluates rules (check, coverage, report, diff, trend)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 from dataclasses import dataclass
 from typing import Any
 
 from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, Status
 from compliance_tool.checks.rule_cache import RuleCache
-from compliance_tool.checks.validate import ValidationResult, validate
+from compliance_tool.checks.validate import ValidationResult, files_state_key, validate
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.cache import CacheFile
 from compliance_tool.repository.kinds import Kind
@@ -77,14 +76,6 @@ def _check_key(inventory: Inventory, as_of: dt.date) -> str:
     return f"{inventory.content_key}\0{as_of}"
 
 
-def _files_key(inventory: Inventory, files: list[str]) -> str:
-    """The state of every other file the rules looked at."""
-    digest = hashlib.sha256()
-    for path in files:
-        digest.update(f"{path}\0{inventory.source.file_problem(path)}\n".encode())
-    return digest.hexdigest()
-
-
 def remembered_check(engine: Engine, memo: CacheFile, as_of: dt.date) -> CheckResult | None:
     """The whole result of the last check, when nothing it depended on has changed."""
     inventory = engine.inventory
@@ -93,7 +84,7 @@ def remembered_check(engine: Engine, memo: CacheFile, as_of: dt.date) -> CheckRe
         return None
     try:
         files, files_key, packed = stored
-        if type(files) is not list or files_key != _files_key(inventory, files):
+        if type(files) is not list or files_key != files_state_key(inventory, files):
             return None
         results = _unpack_results(engine, packed)
     except (TypeError, ValueError, KeyError):
@@ -151,7 +142,7 @@ def remember_check(engine: Engine, memo: CacheFile, as_of: dt.date, check: Check
         )
         for r in check.results
     ]
-    memo.save(_check_key(inventory, as_of), (files, _files_key(inventory, files), packed))
+    memo.save(_check_key(inventory, as_of), (files, files_state_key(inventory, files), packed))
 
 
 def rule_cache(where: Where) -> RuleCache | None:

@@ -70,7 +70,7 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
             if isinstance(value, str)
         }
     )
-    linked_key = _linked_key(inventory, linked)
+    linked_key = files_state_key(inventory, linked)
     inventory.content_key = _content_key(files_key, linked_key)
     problems = [_fields(p) for p in result.problems]
     memo.save(files_key, (linked, linked_key, problems, result.files_checked))
@@ -97,7 +97,7 @@ def _remembered(inventory: Inventory, files_key: str, stored: Any) -> Validation
         return None
     if type(linked) is not list or not all(type(p) is str for p in linked):
         return None
-    if type(files_checked) is not int or linked_key != _linked_key(inventory, linked):
+    if type(files_checked) is not int or linked_key != files_state_key(inventory, linked):
         return None
     inventory.content_key = _content_key(files_key, linked_key)
     return ValidationResult(found, files_checked, inventory.source.label)
@@ -126,15 +126,17 @@ def _files_key(inventory: Inventory) -> str:
     return digest.hexdigest()
 
 
-def _linked_key(inventory: Inventory, linked: list[str]) -> str:
-    """Digest of the state of every file the records link to (runbooks, DPIAs...)."""
+def files_state_key(inventory: Inventory, paths: list[str]) -> str:
+    """Digest of the state (exists, a regular file inside the repository...) of each of
+    ``paths``: the files records link to (runbooks, DPIAs...), which memos depend on."""
     digest = hashlib.sha256()
-    for path in linked:
+    for path in paths:
         digest.update(f"{path}\0{inventory.source.file_problem(path)}\n".encode())
     return digest.hexdigest()
 
 
 def _content_key(files_key: str, linked_key: str) -> str:
+    """The key of everything a whole validation depends on, which the check memo uses."""
     return hashlib.sha256(f"{files_key}\0{linked_key}".encode()).hexdigest()
 
 
