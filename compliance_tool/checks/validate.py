@@ -119,10 +119,9 @@ def _fields(problem: Problem) -> tuple[Any, ...]:
 def _files_key(inventory: Inventory) -> str:
     """Digest of the schemas and of every governance file, by the bytes that are parsed."""
     digest = hashlib.sha256(f"{inventory.schemas.digest}\n".encode())
+    entries, content_id = inventory.entries, inventory.content_id
     for path in inventory.yaml_paths():
-        digest.update(
-            f"{path}\0{inventory.entries[path].link}\0{inventory.content_id(path)}\n".encode()
-        )
+        digest.update(f"{path}\0{entries[path].link}\0{content_id(path)}\n".encode())
     return digest.hexdigest()
 
 

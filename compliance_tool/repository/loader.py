@@ -274,19 +274,22 @@ class Inventory:
         always describes the content that was checked, even when the file changes between
         the two (each file is read once)."""
         entry = self.entries[path]
-        link_problem = self.source.entry_problem(entry)
-        if link_problem:
-            return link_problem
+        if entry.link is not None:  # only links can be refused unread
+            link_problem = self.source.entry_problem(entry)
+            if link_problem:
+                return link_problem
         loaded = self._loaded.get(path)
         if loaded is not None:
             return loaded.blob or loaded.problems[0].message
         if entry.blob is not None and entry.link is None:
             return entry.blob  # a commit names its blobs
         try:
-            kept = self._kept[path] = self._content(entry)
+            raw = self.source.read(entry)
         except OSError as exc:
             return f"cannot read file: {exc.strerror}"
-        return kept[1]
+        blob = self.source.blob(entry, raw)
+        self._kept[path] = (raw, blob)
+        return blob
 
     # -- the work -------------------------------------------------------------------
 
