@@ -47,7 +47,8 @@ from benchlib import (
 )
 
 from compliance_tool.checks.validate import validate
-from compliance_tool.repository.session import CACHE_DIR, Where, open_inventory
+from compliance_tool.repository.cache import CACHE_DIR
+from compliance_tool.repository.session import Where, open_inventory
 
 COLD_TARGET = 1.5
 WARM_TARGET = 0.2

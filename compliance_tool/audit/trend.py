@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from compliance_tool.checks.coverage import compute_coverage
-from compliance_tool.checks.engine import RuleCache, Status
+from compliance_tool.checks.engine import Status
 from compliance_tool.checks.facts import parse_duration
 from compliance_tool.checks.pipeline import evaluate
+from compliance_tool.checks.rule_cache import RuleCache
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
 from compliance_tool.repository.loader import Inventory, ParseCache

@@ -13,23 +13,19 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import marshal
-import os
 import re
-import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
 import cerberus
 from cerberus.errors import BasicErrorHandler, ValidationError
 
-from compliance_tool import __version__
 from compliance_tool.checks.custom_rules import GovernanceValidator
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.fastpath import compile_selector
+from compliance_tool.checks.rule_cache import Packed, Reads, RuleCache
 from compliance_tool.errors import PolicyError
 from compliance_tool.repository.kinds import Kind, Severity
 from compliance_tool.repository.loader import Inventory, Record
@@ -336,13 +332,6 @@ def _details(record: Record, validator: GovernanceValidator) -> tuple[Detail, ..
     return tuple(dict.fromkeys(found))
 
 
-Packed = tuple[str, int, int, tuple[tuple[str, str, int, int], ...]] | None
-"""One rule on one record, compactly: None when 'when' did not select the record, else
-(status, line, column, details) — what the cache stores and workers send back."""
-
-Reads = tuple[tuple[str, str, Any], ...]
-"""The facts an evaluation read, with their values: (name, key, value)."""
-
 PARALLEL_MIN_EVALUATIONS = 20_000
 """Below this many (rule, record) evaluations a second process costs more than it saves."""
 
@@ -361,61 +350,6 @@ def _evaluate_chunk(chunk: list[tuple[int, str]]) -> list[tuple[Packed, Reads, f
         packed, reads = engine.evaluate_tracked(engine.rules[index], record)
         out.append((packed, reads, time.perf_counter() - started))
     return out
-
-
-class RuleCache:
-    """Rule results by (rule, record content), each with the facts it read.
-
-    A result is reused only when the rule files and tool are the same, the record's
-    content is the same, and every fact the evaluation read (a person's status and roles,
-    a rotation's members, whether a dataset carries personal data, whether a file exists,
-    the evaluation date for time-based checks) still has the value it had. So a change
-    of one person re-evaluates only what looked at that person, and a cache cannot give a
-    wrong answer. In memory for history and trend, on disk for check.
-    """
-
-    FORMAT = 2
-
-    def __init__(self, path: Path | None) -> None:
-        self.path = path
-        self.context = ""
-        self.entries: dict[str, tuple[Reads, Packed]] = {}
-        self.dirty = False
-        self._stored: tuple[str, dict[str, tuple[Reads, Packed]]] | None = None
-        self._loaded = False
-
-    def _load(self) -> None:
-        """Read the file on first use: a remembered whole check never needs it."""
-        self._loaded = True
-        if self.path is not None and self.path.is_file():
-            try:
-                with open(self.path, "rb") as handle:
-                    version, context, entries = marshal.load(handle)
-                if version == self.FORMAT and isinstance(entries, dict):
-                    self._stored = (context, entries)
-            except (OSError, EOFError, ValueError, TypeError):
-                self._stored = None
-
-    def open(self, context: str) -> None:
-        if not self._loaded:
-            self._load()
-        if context != self.context:
-            self.context = context
-            stored = self._stored
-            self.entries = stored[1] if stored is not None and stored[0] == context else {}
-
-    def save(self) -> None:
-        if self.path is None or not self.dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".rules-")
-            with os.fdopen(handle, "wb") as out:
-                marshal.dump((self.FORMAT, self.context, self.entries), out)
-            os.replace(temp, self.path)
-            self.dirty = False
-        except OSError:
-            pass
 
 
 class Engine:
@@ -497,79 +431,23 @@ class Engine:
         )
 
     def _context(self) -> str:
-        """The tool and the rule files: what every cached result depends on."""
-        digest = hashlib.sha256(f"{__version__}\n".encode())
+        """The rule files: what every cached result depends on (the cache file itself is
+        stamped with the tool version)."""
+        digest = hashlib.sha256()
         for record_id in sorted(self.inventory.ids[Kind.RULE]):
             for path in self.inventory.ids[Kind.RULE][record_id]:
                 digest.update(f"{path}\0{self.inventory.load(path).blob}\n".encode())
         return digest.hexdigest()
 
-    def _cached(self, cache: RuleCache, key: str) -> tuple[bool, Packed]:
-        found = cache.entries.get(key)
-        if found is None:
-            return False, None
-        reads, packed = found
-        fact = self.facts.fact
-        if all(fact(name, arg) == value for name, arg, value in reads):
-            self.used_reads.append(reads)
-            return True, packed
-        return False, None
-
     def run(self, commit: str | None = None) -> CheckResult:
         """Every rule on every record it applies to (cached, in parallel where it pays),
         then the rules on waivers, then waivers applied."""
-        global _FORKED
         timings: dict[str, float] = {r.id: 0.0 for r in self.rules}
         plain = [i for i, r in enumerate(self.rules) if r.applies_to is not Kind.WAIVER]
-        cache = self.cache
-        if cache is not None:
-            cache.open(self._context())
-        outcome: dict[tuple[int, str], Packed] = {}
-        reads: dict[tuple[int, str], Reads] = {}
-        work: list[tuple[int, str]] = []
-        keys: dict[tuple[int, str], str] = {}
         records = {
             kind: self.inventory.records(kind) for kind in {r.applies_to for r in self.rules}
         }
-        for index in plain:
-            for record in records[self.rules[index].applies_to]:
-                if cache is not None:
-                    key = keys[(index, record.path)] = f"{self.rules[index].id}\0{record.blob}"
-                    hit, packed = self._cached(cache, key)
-                    if hit:
-                        outcome[(index, record.path)] = packed
-                        continue
-                work.append((index, record.path))
-        if self.jobs > 1 and len(work) >= PARALLEL_MIN_EVALUATIONS and _can_fork():
-            self.facts.prepare()
-            _FORKED = self
-            try:
-                import multiprocessing
-
-                chunks = [work[i :: self.jobs] for i in range(self.jobs)]
-                with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
-                    for chunk, answers in zip(
-                        chunks, pool.map(_evaluate_chunk, chunks), strict=True
-                    ):
-                        for item, (value, used, seconds) in zip(chunk, answers, strict=True):
-                            outcome[item], reads[item] = value, used
-                            timings[self.rules[item[0]].id] += seconds
-            finally:
-                _FORKED = None
-        else:
-            for index, path in work:
-                started = time.perf_counter()
-                loaded = self.inventory.load(path).record
-                assert loaded is not None
-                item = (index, path)
-                outcome[item], reads[item] = self.evaluate_tracked(self.rules[index], loaded)
-                timings[self.rules[index].id] += time.perf_counter() - started
-        self.used_reads.extend(reads.values())
-        if cache is not None:
-            for item in work:
-                cache.entries[keys[item]] = (reads[item], outcome[item])
-            cache.dirty = cache.dirty or bool(work)
-            cache.save()
+        outcome = self._outcomes(plain, records, timings)
         results: list[Result] = []
         for index in plain:
             rule = self.rules[index]
@@ -597,6 +475,72 @@ class Engine:
             tuple(results),
             timings,
         )
+
+    def _outcomes(
+        self, plain: list[int], records: dict[Kind, list[Record]], timings: dict[str, float]
+    ) -> dict[tuple[int, str], Packed]:
+        """Each rule of ``plain`` on each record it applies to, by (rule index, path):
+        from the cache when its facts still hold, evaluated otherwise (and remembered)."""
+        cache = self.cache
+        if cache is not None:
+            cache.open(self._context())
+        outcome: dict[tuple[int, str], Packed] = {}
+        work: list[tuple[int, str]] = []
+        keys: dict[tuple[int, str], str] = {}
+        fact = self.facts.fact
+        for index in plain:
+            for record in records[self.rules[index].applies_to]:
+                if cache is not None:
+                    key = keys[(index, record.path)] = f"{self.rules[index].id}\0{record.blob}"
+                    hit, packed, used = cache.lookup(key, fact)
+                    if hit:
+                        outcome[(index, record.path)] = packed
+                        self.used_reads.append(used)
+                        continue
+                work.append((index, record.path))
+        reads = self._evaluate_work(work, outcome, timings)
+        self.used_reads.extend(reads.values())
+        if cache is not None:
+            for item in work:
+                cache.store(keys[item], reads[item], outcome[item])
+            cache.save()
+        return outcome
+
+    def _evaluate_work(
+        self,
+        work: list[tuple[int, str]],
+        outcome: dict[tuple[int, str], Packed],
+        timings: dict[str, float],
+    ) -> dict[tuple[int, str], Reads]:
+        """Evaluate each (rule index, path) of ``work`` into ``outcome``, in worker
+        processes when there is enough of it; the facts each evaluation read."""
+        global _FORKED
+        reads: dict[tuple[int, str], Reads] = {}
+        if self.jobs > 1 and len(work) >= PARALLEL_MIN_EVALUATIONS and _can_fork():
+            self.facts.prepare()
+            _FORKED = self
+            try:
+                import multiprocessing
+
+                chunks = [work[i :: self.jobs] for i in range(self.jobs)]
+                with multiprocessing.get_context("fork").Pool(self.jobs) as pool:
+                    for chunk, answers in zip(
+                        chunks, pool.map(_evaluate_chunk, chunks), strict=True
+                    ):
+                        for item, (value, used, seconds) in zip(chunk, answers, strict=True):
+                            outcome[item], reads[item] = value, used
+                            timings[self.rules[item[0]].id] += seconds
+            finally:
+                _FORKED = None
+            return reads
+        for index, path in work:
+            started = time.perf_counter()
+            loaded = self.inventory.load(path).record
+            assert loaded is not None
+            item = (index, path)
+            outcome[item], reads[item] = self.evaluate_tracked(self.rules[index], loaded)
+            timings[self.rules[index].id] += time.perf_counter() - started
+        return reads
 
 
 def _can_fork() -> bool:

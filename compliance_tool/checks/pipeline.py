@@ -4,19 +4,18 @@ that evaluates rules (check, coverage, report, diff, trend)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import marshal
 import os
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
+from typing import Any
 
-from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, RuleCache, Status
-from compliance_tool.checks.validate import ValidationResult, validate
+from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, Status
+from compliance_tool.checks.rule_cache import RuleCache
+from compliance_tool.checks.validate import ValidationResult, files_state_key, validate
 from compliance_tool.errors import InventoryError
+from compliance_tool.repository.cache import CacheFile
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory
-from compliance_tool.repository.session import CACHE_DIR, Where
+from compliance_tool.repository.session import Where, cache_folder
 
 WAIVER_FOLDER = "inventory/waivers/"
 
@@ -61,35 +60,46 @@ def evaluate(
     return Evaluation(inventory, validation, check)
 
 
-CHECK_MEMO_FORMAT = 1
+CHECK_MEMO_FORMAT = 2
 
 
-def _check_memo(inventory: Inventory, cache: RuleCache | None) -> Path | None:
+def _check_memo(inventory: Inventory, cache: RuleCache | None) -> CacheFile | None:
     """Where a whole check of this working tree is remembered (beside the rule cache)."""
-    if cache is None or cache.path is None or inventory.content_key is None:
+    if cache is None or cache.folder is None or inventory.content_key is None:
         return None
-    return cache.path.with_name("check.marshal")
+    return CacheFile(cache.folder, "check", CHECK_MEMO_FORMAT)
 
 
-def _check_key(engine: Engine, as_of: dt.date, files: list[str]) -> str:
-    """The repository's content key (every governance and linked file), the evaluation
-    date, and the state of every other file the rules looked at."""
-    inventory = engine.inventory
-    digest = hashlib.sha256(f"{inventory.content_key}\0{as_of}\n".encode())
-    for path in files:
-        digest.update(f"{path}\0{inventory.source.file_problem(path)}\n".encode())
-    return digest.hexdigest()
+def _check_key(inventory: Inventory, as_of: dt.date) -> str:
+    """The repository's content key (every governance and linked file, as validated) and
+    the evaluation date."""
+    return f"{inventory.content_key}\0{as_of}"
 
 
-def remembered_check(engine: Engine, memo: Path, as_of: dt.date) -> CheckResult | None:
+def remembered_check(engine: Engine, memo: CacheFile, as_of: dt.date) -> CheckResult | None:
     """The whole result of the last check, when nothing it depended on has changed."""
+    inventory = engine.inventory
+    stored = memo.load(_check_key(inventory, as_of))
+    if stored is None:
+        return None
     try:
-        with open(memo, "rb") as handle:
-            version, key, files, packed = marshal.load(handle)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    if version != CHECK_MEMO_FORMAT or key != _check_key(engine, as_of, files):
-        return None
+        files, files_key, packed = stored
+        if type(files) is not list or files_key != files_state_key(inventory, files):
+            return None
+        results = _unpack_results(engine, packed)
+    except (TypeError, ValueError, KeyError):
+        return None  # an entry of another shape: a miss
+    return CheckResult(
+        as_of,
+        inventory.source.label,
+        inventory.source.commit,
+        tuple(sorted(engine.rules, key=lambda r: r.id)),
+        results,
+        {},
+    )
+
+
+def _unpack_results(engine: Engine, packed: list[Any]) -> tuple[Result, ...]:
     rules = {rule.id: rule for rule in engine.rules}
     results = []
     for rule_id, kind, subject, path, line, column, status, details, waiver, expires in packed:
@@ -110,17 +120,12 @@ def remembered_check(engine: Engine, memo: Path, as_of: dt.date) -> CheckResult 
                 expires,
             )
         )
-    return CheckResult(
-        as_of,
-        engine.inventory.source.label,
-        engine.inventory.source.commit,
-        tuple(sorted(engine.rules, key=lambda r: r.id)),
-        tuple(results),
-        {},
-    )
+    return tuple(results)
 
 
-def remember_check(engine: Engine, memo: Path, as_of: dt.date, check: CheckResult) -> None:
+def remember_check(engine: Engine, memo: CacheFile, as_of: dt.date, check: CheckResult) -> None:
+    """Save the whole result, with the files it depended on beyond the records."""
+    inventory = engine.inventory
     files = sorted({key for reads in engine.used_reads for name, key, _ in reads if name == "file"})
     packed = [
         (
@@ -137,20 +142,13 @@ def remember_check(engine: Engine, memo: Path, as_of: dt.date, check: CheckResul
         )
         for r in check.results
     ]
-    try:
-        handle, temp = tempfile.mkstemp(dir=memo.parent, prefix=".check-")
-        with os.fdopen(handle, "wb") as out:
-            marshal.dump((CHECK_MEMO_FORMAT, _check_key(engine, as_of, files), files, packed), out)
-        os.replace(temp, memo)
-    except OSError:
-        pass
+    memo.save(_check_key(inventory, as_of), (files, files_state_key(inventory, files), packed))
 
 
 def rule_cache(where: Where) -> RuleCache | None:
     """The on-disk cache of rule results, unless caching is disabled."""
-    if not where.use_cache or os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
-        return None
-    return RuleCache(where.root / CACHE_DIR / "rules.marshal")
+    folder = cache_folder(where)
+    return RuleCache(folder) if folder is not None else None
 
 
 def default_jobs() -> int:

@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
-import marshal
-import os
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from compliance_tool import __version__
+from compliance_tool.repository.cache import CacheFile
 from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
 from compliance_tool.repository.loader import Inventory, Record
 from compliance_tool.repository.problems import Problem
@@ -51,43 +47,60 @@ class ValidationResult:
 def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> ValidationResult:
     """Validate ``targets`` (default: every governance file) against the whole repository.
 
-    A whole-repository validation is remembered beside the parse cache, keyed by the
-    content of every governance file and the state of every file they link to: an
-    unchanged repository is answered from it after reading and hashing the files."""
-    memo = _memo_path(inventory) if targets is None else None
-    stored = _read_memo(memo)
-    if stored is not None:
-        key = _memo_key(inventory, stored[1])
-        if stored[0] == key:
-            inventory.content_key = key
-            return ValidationResult(
-                tuple(Problem(*p) for p in stored[2]), stored[3], inventory.source.label
-            )
-    result, records = _validate(inventory, targets)
-    if memo is not None:
-        linked = sorted(
-            {
-                str(value)
-                for record in records
-                for pattern in FILE_FIELDS.get(record.kind, ())
-                for _, value in walk(record.data, pattern)
-                if isinstance(value, str)
-            }
-        )
-        inventory.content_key = _memo_key(inventory, linked)
-        _write_memo(
-            memo,
-            (
-                inventory.content_key,
-                linked,
-                [_fields(p) for p in result.problems],
-                result.files_checked,
-            ),
-        )
+    A whole-repository validation is remembered in the cache folder, keyed by the content
+    of every governance file and the state of every file they link to: an unchanged
+    repository is answered from it after reading and hashing the files. The key is taken
+    from the very bytes that are then parsed, so an edit during the run cannot leave an
+    old answer under new content."""
+    memo = _memo(inventory) if targets is None else None
+    if memo is None:
+        return _validate(inventory, targets)[0]
+    files_key = _files_key(inventory)
+    stored = memo.load(files_key)
+    remembered = _remembered(inventory, files_key, stored) if stored is not None else None
+    if remembered is not None:
+        return remembered
+    result, records = _validate(inventory, None)
+    linked = sorted(
+        {
+            str(value)
+            for record in records
+            for pattern in FILE_FIELDS.get(record.kind, ())
+            for _, value in walk(record.data, pattern)
+            if isinstance(value, str)
+        }
+    )
+    linked_key = files_state_key(inventory, linked)
+    inventory.content_key = _content_key(files_key, linked_key)
+    problems = [_fields(p) for p in result.problems]
+    memo.save(files_key, (linked, linked_key, problems, result.files_checked))
     return result
 
 
-MEMO_FORMAT = 1
+MEMO_FORMAT = 2
+
+
+def _memo(inventory: Inventory) -> CacheFile | None:
+    """The remembered validation of a working tree, beside the parse cache."""
+    cache = inventory.cache
+    if cache is None or cache.folder is None or inventory.source.commit is not None:
+        return None
+    return CacheFile(cache.folder, "validation", MEMO_FORMAT)
+
+
+def _remembered(inventory: Inventory, files_key: str, stored: Any) -> ValidationResult | None:
+    """The remembered result, when the files it linked to are as they were then."""
+    try:
+        linked, linked_key, problems, files_checked = stored
+        found = tuple(Problem(*p) for p in problems)
+    except (TypeError, ValueError):
+        return None
+    if type(linked) is not list or not all(type(p) is str for p in linked):
+        return None
+    if type(files_checked) is not int or linked_key != files_state_key(inventory, linked):
+        return None
+    inventory.content_key = _content_key(files_key, linked_key)
+    return ValidationResult(found, files_checked, inventory.source.label)
 
 
 def _fields(problem: Problem) -> tuple[Any, ...]:
@@ -103,45 +116,27 @@ def _fields(problem: Problem) -> tuple[Any, ...]:
     )
 
 
-def _memo_path(inventory: Inventory) -> Path | None:
-    cache = inventory.cache
-    if cache is None or cache.path is None or inventory.source.commit is not None:
-        return None
-    return cache.path.with_name("validation.marshal")
-
-
-def _read_memo(path: Path | None) -> tuple[Any, ...] | None:
-    if path is None or not path.is_file():
-        return None
-    try:
-        with open(path, "rb") as handle:
-            version, *rest = marshal.load(handle)
-    except (OSError, EOFError, ValueError, TypeError):
-        return None
-    return tuple(rest) if version == MEMO_FORMAT else None
-
-
-def _write_memo(path: Path, value: tuple[Any, ...]) -> None:
-    try:
-        handle, temp = tempfile.mkstemp(dir=path.parent, prefix=".validation-")
-        with os.fdopen(handle, "wb") as out:
-            marshal.dump((MEMO_FORMAT, *value), out)
-        os.replace(temp, path)
-    except OSError:
-        pass
-
-
-def _memo_key(inventory: Inventory, linked: list[str]) -> str:
-    """Digest of everything a whole validation depends on."""
-    digest = hashlib.sha256(f"{__version__}\0{inventory.schemas.digest}\n".encode())
+def _files_key(inventory: Inventory) -> str:
+    """Digest of the schemas and of every governance file, by the bytes that are parsed."""
+    digest = hashlib.sha256(f"{inventory.schemas.digest}\n".encode())
+    entries, content_id = inventory.entries, inventory.content_id
     for path in inventory.yaml_paths():
-        entry = inventory.entries[path]
-        problem = inventory.source.entry_problem(entry)
-        blob = problem or inventory.source.blob(entry, inventory.source.read(entry))
-        digest.update(f"{path}\0{entry.link}\0{blob}\n".encode())
-    for path in linked:
+        digest.update(f"{path}\0{entries[path].link}\0{content_id(path)}\n".encode())
+    return digest.hexdigest()
+
+
+def files_state_key(inventory: Inventory, paths: list[str]) -> str:
+    """Digest of the state (exists, a regular file inside the repository...) of each of
+    ``paths``: the files records link to (runbooks, DPIAs...), which memos depend on."""
+    digest = hashlib.sha256()
+    for path in paths:
         digest.update(f"{path}\0{inventory.source.file_problem(path)}\n".encode())
     return digest.hexdigest()
+
+
+def _content_key(files_key: str, linked_key: str) -> str:
+    """The key of everything a whole validation depends on, which the check memo uses."""
+    return hashlib.sha256(f"{files_key}\0{linked_key}".encode()).hexdigest()
 
 
 def _validate(

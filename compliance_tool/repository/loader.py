@@ -10,15 +10,12 @@ single changed file can be checked against the whole repository cheaply.
 
 from __future__ import annotations
 
-import marshal
-import os
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from compliance_tool import __version__
+from compliance_tool.repository.cache import CacheFile
 from compliance_tool.repository.kinds import (
     API_VERSION,
     FOLDERS,
@@ -89,17 +86,17 @@ PLACEHOLDER_BYTES = b"TODO"
 class ParseCache:
     """Parsed documents and their schema issues by git blob id, kept on disk between runs.
 
-    Entries are keyed by content and stamped with the tool version and schema digest, so a
-    stale entry can never be served: a changed file has another blob id, a changed schema
-    another digest.
+    Entries are keyed by content and saved under the schema digest (the cache file is
+    stamped with the tool version), so a stale entry can never be served: a changed file
+    has another blob id, a changed schema another digest.
     """
 
     FORMAT = 2
 
-    def __init__(self, path: Path | None, schema_digest: str) -> None:
-        self.path = path
-        self.stamp = (self.FORMAT, __version__, schema_digest)
-        self._entries: dict[str, tuple[Any, ...]] | None = None if path is not None else {}
+    def __init__(self, folder: Path | None, schema_digest: str) -> None:
+        self.file = CacheFile(folder, "parse", self.FORMAT) if folder is not None else None
+        self.schema_digest = schema_digest
+        self._entries: dict[str, tuple[Any, ...]] | None = None if folder is not None else {}
         self.used: set[str] = set()
         self.dirty = False
         self._lookups = 0
@@ -109,19 +106,17 @@ class ParseCache:
         (history and trend read many commits that share most files)."""
 
     @property
+    def folder(self) -> Path | None:
+        """The cache folder, or None for a cache kept in memory only."""
+        return self.file.folder if self.file is not None else None
+
+    @property
     def entries(self) -> dict[str, tuple[Any, ...]]:
         """The cached files, read from disk on first use (a memoised validation or a
         handful of files may never need them)."""
         if self._entries is None:
-            self._entries = {}
-            if self.path is not None and self.path.is_file():
-                try:
-                    with open(self.path, "rb") as handle:
-                        stamp, entries = marshal.load(handle)
-                    if tuple(stamp) == self.stamp and isinstance(entries, dict):
-                        self._entries = entries
-                except (OSError, EOFError, ValueError, TypeError):
-                    self._entries = {}
+            stored = self.file.load(self.schema_digest) if self.file is not None else None
+            self._entries = stored if isinstance(stored, dict) else {}
         return self._entries
 
     @entries.setter
@@ -136,9 +131,9 @@ class ParseCache:
     """A cache file above this size is read only once many lookups have been made."""
 
     def get(self, blob: str) -> tuple[Any, ...] | None:
-        if self._entries is None and self.path is not None:
+        if self._entries is None and self.file is not None:
             if self._big is None:
-                self._big = self.path.is_file() and self.path.stat().st_size > self.BIG
+                self._big = self.file.size() > self.BIG
             self._lookups += 1
             if self._big and self._lookups <= self.LAZY_LOOKUPS:
                 return None
@@ -149,7 +144,7 @@ class ParseCache:
 
     def put(self, blob: str, value: tuple[Any, ...]) -> None:
         self.used.add(blob)
-        if self._entries is None and self.path is not None:
+        if self._entries is None and self.file is not None:
             return  # not loaded: a handful of files is not worth rewriting the cache for
         self.entries[blob] = value
         self.dirty = True
@@ -162,21 +157,10 @@ class ParseCache:
             self.dirty = True
 
     def save(self) -> None:
-        """Write the cache atomically; a cache that cannot be written is simply skipped."""
-        if self.path is None or not self.dirty:
-            return
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            gitignore = self.path.parent / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("*\n", encoding="utf-8")
-            handle, temp = tempfile.mkstemp(dir=self.path.parent, prefix=".cache-")
-            with os.fdopen(handle, "wb") as out:
-                marshal.dump((self.stamp, self.entries), out)
-            os.replace(temp, self.path)
+        """Write the cache once a run changed it (atomically; skipped when impossible)."""
+        if self.file is not None and self.dirty:
+            self.file.save(self.schema_digest, self.entries)
             self.dirty = False
-        except OSError:
-            pass
 
 
 def _pack(document: Document, kind: str, issues: list[SchemaIssue], todo: bool) -> tuple[Any, ...]:
@@ -193,10 +177,18 @@ def _pack(document: Document, kind: str, issues: list[SchemaIssue], todo: bool) 
 
 def _unpack(
     packed: tuple[Any, ...], reload: Callable[[], Document]
-) -> tuple[Document, str, list[SchemaIssue], bool]:
-    data, issues, kind, schema_issues, todo = packed
-    document = Document(data, None, None, tuple(YamlIssue(*i) for i in issues), reload)
-    return document, kind, [SchemaIssue(*i) for i in schema_issues], todo
+) -> tuple[Document, str, list[SchemaIssue], bool] | None:
+    """A cached file back, or None when the entry is not of the shape :func:`_pack` writes
+    (then the file is parsed again: a wrong entry is a miss)."""
+    try:
+        data, issues, kind, schema_issues, todo = packed
+        yaml_issues = tuple(YamlIssue(*i) for i in issues)
+        found = [SchemaIssue(*i) for i in schema_issues]
+    except (TypeError, ValueError):
+        return None
+    if not (data is None or type(data) is dict) or type(kind) is not str or type(todo) is not bool:
+        return None
+    return Document(data, None, None, yaml_issues, reload), kind, found, todo
 
 
 class Inventory:
@@ -220,6 +212,8 @@ class Inventory:
             stem = path.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             self.ids[kind].setdefault(stem, []).append(path)
         self._loaded: dict[str, LoadedFile] = {}
+        self._kept: dict[str, tuple[bytes, str]] = {}
+        """Bytes read by :meth:`content_id` and not parsed yet, with their blob ids."""
         self.content_key: str | None = None
         """Digest of every governance file and linked file, set by a whole validation."""
 
@@ -274,7 +268,38 @@ class Inventory:
         for kind in Kind:
             yield from self.records(kind)
 
+    def content_id(self, path: str) -> str:
+        """What names the content of ``path`` in a memo key: its blob id, or why it cannot
+        be read. The bytes hashed here are kept and are the ones parsed later, so a key
+        always describes the content that was checked, even when the file changes between
+        the two (each file is read once)."""
+        entry = self.entries[path]
+        if entry.link is not None:  # only links can be refused unread
+            link_problem = self.source.entry_problem(entry)
+            if link_problem:
+                return link_problem
+        loaded = self._loaded.get(path)
+        if loaded is not None:
+            return loaded.blob or loaded.problems[0].message
+        if entry.blob is not None and entry.link is None:
+            return entry.blob  # a commit names its blobs
+        try:
+            raw = self.source.read(entry)
+        except OSError as exc:
+            return f"cannot read file: {exc.strerror}"
+        blob = self.source.blob(entry, raw)
+        self._kept[path] = (raw, blob)
+        return blob
+
     # -- the work -------------------------------------------------------------------
+
+    def _content(self, entry: Entry) -> tuple[bytes, str]:
+        """The bytes of ``entry`` and their blob id: those :meth:`content_id` read, if any."""
+        kept = self._kept.pop(entry.path, None)
+        if kept is not None:
+            return kept
+        raw = self.source.read(entry)
+        return raw, self.source.blob(entry, raw)
 
     def _read(self, path: str) -> LoadedFile:
         entry = self.entries[path]
@@ -296,26 +321,25 @@ class Inventory:
             loaded = self._assemble(path, known, document, declared, schema_issues)
             return replace(loaded, placeholders=todo) if todo else loaded
         try:
-            raw = self.source.read(entry)
+            raw, blob = self._content(entry)
         except OSError as exc:
             problem = _file_problem(
                 path, 1, 1, f"cannot read file: {exc.strerror}", "check permissions", "unreadable"
             )
             return LoadedFile(path, "", None, (problem,))
-        blob = self.source.blob(entry, raw)
         parsed = cache.parsed.get(blob) if cache is not None else None
         packed = cache.get(blob) if cache is not None and parsed is None else None
+        if parsed is None and packed is not None:
+            parsed = _unpack(packed, lambda: parse_document(raw))
         if parsed is not None:
             document, declared, schema_issues, todo = parsed
-        elif packed is not None:
-            document, declared, schema_issues, todo = _unpack(packed, lambda: parse_document(raw))
         else:
             document = parse_document(raw)
             declared, schema_issues = self._schema_check(document)
             todo = PLACEHOLDER_BYTES in raw
             if cache is not None:
                 cache.put(blob, _pack(document, declared, schema_issues, todo))
-        if cache is not None and cache.path is None:  # one process, many snapshots
+        if cache is not None and cache.file is None:  # one process, many snapshots
             cache.parsed[blob] = (document, declared, schema_issues, todo)
         loaded = self._assemble(path, blob, document, declared, schema_issues)
         return replace(loaded, placeholders=todo) if todo else loaded

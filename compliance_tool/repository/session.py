@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compliance_tool.repository.cache import CACHE_DIR
 from compliance_tool.repository.loader import Inventory, ParseCache
 from compliance_tool.repository.schemas import SchemaSet
 from compliance_tool.repository.sources import (
@@ -22,8 +23,6 @@ from compliance_tool.repository.sources import (
 
 if TYPE_CHECKING:
     import git
-
-CACHE_DIR = ".compliance-cache"
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +45,19 @@ def open_source(where: Where) -> Source:
     return GitSource.open(where.root.resolve(), where.ref)
 
 
+def cache_folder(where: Where) -> Path | None:
+    """The repository's cache folder, or None when caching is disabled (``--no-cache`` or
+    ``COMPLIANCE_TOOL_NO_CACHE``)."""
+    if not where.use_cache or os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
+        return None
+    return where.root / CACHE_DIR
+
+
 def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
     """The inventory at ``where``, with the on-disk parse cache unless disabled."""
     schemas = schemas or SchemaSet()
-    cache = None
-    if where.use_cache and not os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
-        cache = ParseCache(where.root / CACHE_DIR / "parse.marshal", schemas.digest)
+    folder = cache_folder(where)
+    cache = ParseCache(folder, schemas.digest) if folder is not None else None
     return Inventory(open_source(where), schemas, cache)
 
 

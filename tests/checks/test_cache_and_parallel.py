@@ -15,12 +15,14 @@ from support.cli import invoke
 from support.repos import AS_OF, REPO_ROOT, edit
 
 import compliance_tool.checks.engine
-from compliance_tool.checks.engine import CheckResult, Engine, RuleCache, Status
+from compliance_tool.checks.engine import CheckResult, Engine, Status
+from compliance_tool.checks.rule_cache import RuleCache
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.session import Where, open_inventory
 
 DATE = ("--as-of", AS_OF.isoformat())
-CACHE_FILE = Path(".compliance-cache") / "rules.marshal"
+CACHE_DIR = Path(".compliance-cache")
+CACHE_FILE = CACHE_DIR / "rules.marshal"
 
 
 def _cached_and_fresh(root: Path) -> set[tuple[str, str, str, str]]:
@@ -71,7 +73,7 @@ def test_rotation_changes_reach_cached_person_selection(sample_copy: Path) -> No
 
 
 def _engine_run(root: Path, cache: bool = True, as_of: dt.date = AS_OF) -> CheckResult:
-    rule_cache = RuleCache(root / CACHE_FILE) if cache else None
+    rule_cache = RuleCache(root / CACHE_DIR) if cache else None
     return run_engine(root, as_of, rule_cache)
 
 
@@ -182,8 +184,8 @@ def test_parallel_results_fill_the_cache_for_serial_runs(
     parallel_always: None, sample_copy: Path
 ) -> None:
     edit(sample_copy / "inventory/people/rpatel.yaml", "roles:", "status: left\nroles:")
-    parallel = _run(sample_copy, 3, cache=RuleCache(sample_copy / CACHE_FILE))
-    serial = _run(sample_copy, 1, cache=RuleCache(sample_copy / CACHE_FILE))
+    parallel = _run(sample_copy, 3, cache=RuleCache(sample_copy / CACHE_DIR))
+    serial = _run(sample_copy, 1, cache=RuleCache(sample_copy / CACHE_DIR))
     assert serial.results == parallel.results == _run(sample_copy, 1).results
     assert _computed(serial) == set()
     assert ("RB-01-rollback-authority", "Model", "fraud-scoring", "fail") in result_keys(serial)

@@ -393,7 +393,7 @@ def test_parse_cache_never_serves_stale_results(minirepo: Path, run_cli: Invoke)
     assert first.exit_code == 0
     cache_file = minirepo / ".compliance-cache" / "parse.marshal"
     assert cache_file.is_file()
-    cache = ParseCache(cache_file, SchemaSet().digest)
+    cache = ParseCache(cache_file.parent, SchemaSet().digest)
     assert blob_id(model.read_bytes()) in cache.entries  # the cache really is in use
 
     # same size, same modification time: only the content tells the versions apart
