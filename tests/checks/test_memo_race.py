@@ -7,7 +7,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from minirepo import Invoke
+from support.cli import Invoke
 
 from compliance_tool.checks.pipeline import evaluate, rule_cache
 from compliance_tool.checks.validate import validate

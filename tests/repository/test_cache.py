@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 from click.testing import Result
-from minirepo import Invoke
+from support.cli import Invoke
 
 import compliance_tool.repository.cache as cache_module
 from compliance_tool.repository.cache import CACHE_DIR, MAGIC, CacheFile, is_plain
