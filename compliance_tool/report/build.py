@@ -29,7 +29,7 @@ from compliance_tool.report.document import (
 from compliance_tool.report.manifest import findings_bytes, manifest_bytes, sha256_hex
 from compliance_tool.report.render import render_html, render_pdf
 from compliance_tool.report.signing_config import SigningConfig, signing_config_from_env
-from compliance_tool.report.signing_keys import load_signer
+from compliance_tool.report.signing_keys import check_development_folder, load_signer
 from compliance_tool.report.signing_pdf import sign_pdf
 from compliance_tool.repository.config import CONFIG_FILE, load_config
 from compliance_tool.repository.kinds import linked_files
@@ -126,6 +126,8 @@ def build_report(request: ReportRequest) -> BuiltReport:
     ref = request.ref if request.ref is not None else _default_ref(root)
     inventory = open_inventory(Where(root, ref))
     commit = inventory.source.commit
+    if settings.sign:  # a planted key folder is refused before any file is created
+        check_development_folder(settings.signing, root)
     pdf_target, manifest_target = _targets(request, settings, commit)  # before reading files
     scope = governance_scope(
         f for record in inventory for f in linked_files(record.kind, record.data)

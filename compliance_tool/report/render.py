@@ -4,7 +4,9 @@ into PDF/A-3b with WeasyPrint.
 Rendering is deterministic: every date the renderer would take from the clock is pinned
 to the evaluation, so the same commit, rules and date give the same bytes before
 signing. The renderer fetches nothing: styles and charts are inline, and any other URL
-(an ``<img>`` smuggled into a description would be escaped anyway) is refused.
+(an ``<img>`` smuggled into a description would be escaped anyway) is refused. No
+control character reaches the PDF's metadata (the info dictionary and XMP), whatever the
+text the title and author came from.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import dataclasses
 import datetime as dt
 import hashlib
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -20,6 +23,29 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from compliance_tool.report.document import ReportContext
+
+_NOT_FOR_METADATA = re.compile(r"\s*[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]+\s*")
+"""Control characters (C0, DEL, C1) and what XML 1.0 cannot hold at all (surrogates,
+U+FFFE, U+FFFF): metadata fields are one line of text, and XMP is XML."""
+
+
+def metadata_text(text: str) -> str:
+    """``text`` fit for a PDF metadata field: each run of control characters, with the
+    white space around it, becomes one space (words stay apart), none at either end. A control
+    character in XMP makes it malformed XML: the PDF is then not PDF/A, and pyHanko cannot
+    sign it."""
+    return _NOT_FOR_METADATA.sub(" ", text).strip()
+
+
+def _clean_metadata(metadata: Any) -> None:
+    """Pass every text field of WeasyPrint's ``DocumentMetadata`` through
+    :func:`metadata_text` (title, authors, description, keywords, generator)."""
+    for name in ("title", "description", "generator"):
+        value = getattr(metadata, name)
+        if isinstance(value, str):
+            setattr(metadata, name, metadata_text(value))
+    for name in ("authors", "keywords"):
+        setattr(metadata, name, [metadata_text(str(item)) for item in getattr(metadata, name)])
 
 
 def render_html(context: ReportContext) -> str:
@@ -85,10 +111,11 @@ def render_pdf(
             )
             for name, data in sorted(attachments.items())
         ]
-        return bytes(
-            document.write_pdf(
-                pdf_variant="pdf/a-3b",
-                attachments=files,
-                pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
-            )
-        )
+        options: dict[str, Any] = {
+            "pdf_variant": "pdf/a-3b",
+            "attachments": files,
+            "pdf_identifier": hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
+        }
+        rendered = document.render(**options)  # what HTML.write_pdf does, in two steps,
+        _clean_metadata(rendered.metadata)  # so that the metadata is clean before writing
+        return bytes(rendered.write_pdf(**options))

@@ -3,7 +3,10 @@ a precise message) and handed to pyHanko's :class:`SimpleSigner`.
 
 Without a configured key, a self-signed development key is created once in
 ``<root>/.compliance-keys/``; reports signed with it are only self-consistent, and the CLI
-says so. The passphrase of an encrypted key comes from an environment variable or a
+says so. That folder is the tool's own: a link there (the folder, the key or the
+certificate), or a file in it that git tracks, is refused before anything is written, and
+the key is created 0600 without following links (a committed link would otherwise send
+the private key wherever it points). The passphrase of an encrypted key comes from an environment variable or a
 file, never from the command line, and is never printed, logged or put into an error
 message.
 """
@@ -13,6 +16,7 @@ from __future__ import annotations
 import getpass
 import os
 import socket
+import stat
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -26,10 +30,16 @@ from compliance_tool.report.signing_config import (
     ENV_PASSPHRASE_FILE,
     SigningConfig,
 )
+from compliance_tool.repository.sources import git_failure, repo_prefix
+from compliance_tool.repository.writing import open_own_folder, read_in_folder, replace_in_folder
 
 DEV_KEY_DIR = ".compliance-keys"
 DEV_KEY_FILE = "development-key.pem"
 DEV_CERT_FILE = "development-cert.pem"
+DEV_IGNORE_FILE = ".gitignore"
+DEV_FILES = (DEV_KEY_FILE, DEV_CERT_FILE, DEV_IGNORE_FILE)
+DEV_FILE_LIMIT = 1 << 20
+"""No development key or certificate is near this size; a larger file is not ours."""
 DEV_VALIDITY = timedelta(days=730)
 DEV_NOTICE = (
     f"signed with a development key created in {DEV_KEY_DIR}/: "
@@ -273,22 +283,13 @@ def _development_name() -> str:
     return f"compliance-tool development key ({who})"
 
 
-def _write_private(path: Path, data: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        out.write(data)
-    os.chmod(path, 0o600)
-
-
-def _create_development_key(folder: Path, now: datetime) -> None:
+def _development_material(now: datetime) -> tuple[bytes, bytes]:
+    """A new self-signed development key and certificate, both PEM."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
     from cryptography.x509.oid import NameOID
 
-    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.chmod(folder, 0o700)
-    (folder / ".gitignore").write_text("*\n", encoding="utf-8")
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, _development_name())])
     cert = (
@@ -317,15 +318,23 @@ def _create_development_key(folder: Path, now: datetime) -> None:
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
         .sign(key, hashes.SHA256())
     )
-    _write_private(
-        folder / DEV_KEY_FILE,
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        ),
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
     )
-    (folder / DEV_CERT_FILE).write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_pem, cert.public_bytes(serialization.Encoding.PEM)
+
+
+def _create_development_key(folder_fd: int, now: datetime) -> tuple[bytes, bytes]:
+    """Write a new development key and certificate into the key folder open as
+    ``folder_fd`` (the git-ignore file first, so the key never lands unignored); the key
+    is created 0600 and nothing is written through a link. Returns (key, certificate)."""
+    key, cert = _development_material(now)
+    replace_in_folder(folder_fd, DEV_IGNORE_FILE, b"*\n", 0o644)
+    replace_in_folder(folder_fd, DEV_KEY_FILE, key, 0o600)
+    replace_in_folder(folder_fd, DEV_CERT_FILE, cert, 0o644)
+    return key, cert
 
 
 def development_cert_path(root: Path) -> Path:
@@ -333,25 +342,131 @@ def development_cert_path(root: Path) -> Path:
     return root / DEV_KEY_DIR / DEV_CERT_FILE
 
 
-def _development_signer(root: Path, now: datetime) -> LoadedSigner:
-    folder = root / DEV_KEY_DIR
-    key_path, cert_path = folder / DEV_KEY_FILE, folder / DEV_CERT_FILE
-    created = ""
-    usable = key_path.is_file() and cert_path.is_file()
-    if usable:
-        cert = _load_certs(cert_path.read_bytes(), cert_path)[0]
-        usable = cert.not_valid_after_utc > now
-        created = "" if usable else " (the previous one had expired)"
-    if not usable:
+def _unsafe_key_folder(folder: Path) -> SigningError | None:
+    """Why ``folder`` (``.compliance-keys``) or a file in it cannot hold the development
+    key: a link (a committed link would send the private key wherever it points), or not
+    a folder or regular file; None when it is safe or absent."""
+    fix = f"or configure a key with {ENV_KEY}"
+    for path in (folder, *(folder / name for name in DEV_FILES)):
         try:
-            _create_development_key(folder, now)
+            mode = path.lstat().st_mode
+        except FileNotFoundError:
+            if path == folder:
+                return None
+            continue
+        except OSError as exc:
+            return SigningError(
+                f"cannot inspect {path}: {exc.strerror}", hint=f"check its permissions, {fix}"
+            )
+        what = "the development key folder" if path == folder else "the development key file"
+        if stat.S_ISLNK(mode):
+            return SigningError(
+                f"{what} {path} is a symbolic link (to {os.readlink(path)}); "
+                "the development key is never read or written through a link",
+                hint=f"remove the link ('rm {path}'): a new key is created in its place, {fix}",
+            )
+        wanted = stat.S_ISDIR if path == folder else stat.S_ISREG
+        if not wanted(mode):
+            kind = "a folder" if path == folder else "a regular file"
+            return SigningError(
+                f"{what} {path} is not {kind}",
+                hint=f"remove it: a new key is created in its place, {fix}",
+            )
+    return None
+
+
+def _tracked_key_files(root: Path) -> list[str]:
+    """The files under ``root/.compliance-keys`` that git tracks (a private key anyone
+    who can clone the repository can read, or material a pull request planted)."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        return []
+    if repo.bare or repo.working_tree_dir is None:
+        return []
+    pathspec = f":(literal){repo_prefix(repo, root)}{DEV_KEY_DIR}"
+    try:
+        listed = str(repo.git.ls_files("-z", "--", pathspec))
+    except git.GitCommandError as exc:
+        raise git_failure(exc, f"listing the tracked files of {DEV_KEY_DIR}/") from None
+    return [name for name in listed.split("\0") if name]
+
+
+def check_development_folder(config: SigningConfig, root: Path) -> None:
+    """SigningError, before anything is written, when ``config`` signs with the
+    development key and its folder cannot safely hold it: the folder or a file in it is
+    tracked by git, is a link, or is not a folder or regular file. Building a report
+    calls it before it creates any file, :func:`load_signer` again before it writes."""
+    if config.key is not None:
+        return
+    tracked = _tracked_key_files(root)
+    if tracked:
+        more = f" and {len(tracked) - 3} more" if len(tracked) > 3 else ""
+        raise SigningError(
+            f"{DEV_KEY_DIR}/ in {root} is tracked by git ({', '.join(tracked[:3])}{more}); "
+            "a key in the repository is known to everyone who can clone it, so it is not used",
+            hint=f"run 'git rm -r --cached {DEV_KEY_DIR}' and commit, then delete the folder "
+            f"so that a new key is created, or configure a key with {ENV_KEY}",
+        )
+    unsafe = _unsafe_key_folder(root / DEV_KEY_DIR)
+    if unsafe is not None:
+        raise unsafe
+
+
+def _read_development(folder_fd: int, folder: Path, name: str) -> bytes | None:
+    try:
+        return read_in_folder(folder_fd, name, DEV_FILE_LIMIT)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else str(exc)
+        raise SigningError(
+            f"cannot read the development key file {folder / name}: {reason}",
+            hint=f"remove it: a new key is created in its place, or configure {ENV_KEY}",
+        ) from None
+
+
+def _development_files(folder: Path, now: datetime) -> tuple[bytes, bytes, str]:
+    """The development key and certificate in ``folder`` (checked by
+    :func:`check_development_folder`), created when missing or expired, read and written
+    through a descriptor of the folder that followed no link. Returns (key, certificate,
+    a note for the notice)."""
+    try:
+        folder_fd = open_own_folder(folder)
+    except OSError as exc:
+        raise SigningError(
+            f"cannot create the development key in {folder}: {exc.strerror}",
+            hint=f"check the folder's permissions, or configure a key with {ENV_KEY}",
+        ) from None
+    try:
+        key = _read_development(folder_fd, folder, DEV_KEY_FILE)
+        cert = _read_development(folder_fd, folder, DEV_CERT_FILE)
+        if key is not None and cert is not None:
+            if _load_certs(cert, folder / DEV_CERT_FILE)[0].not_valid_after_utc > now:
+                return key, cert, ""
+            note = " (the previous one had expired)"
+        else:
+            note = ""
+        try:
+            os.fchmod(folder_fd, 0o700)  # the folder itself, through its descriptor
+            key, cert = _create_development_key(folder_fd, now)
         except OSError as exc:
             raise SigningError(
                 f"cannot create the development key in {folder}: {exc.strerror}",
                 hint=f"check the folder's permissions, or configure a key with {ENV_KEY}",
             ) from None
-    private_key = _load_private_key(key_path.read_bytes(), key_path, None, "nowhere")
-    cert = _load_certs(cert_path.read_bytes(), cert_path)[0]
+        return key, cert, note
+    finally:
+        os.close(folder_fd)
+
+
+def _development_signer(root: Path, now: datetime) -> LoadedSigner:
+    folder = root / DEV_KEY_DIR
+    key_path, cert_path = folder / DEV_KEY_FILE, folder / DEV_CERT_FILE
+    check_development_folder(SigningConfig(), root)
+    key, cert_data, created = _development_files(folder, now)
+    private_key = _load_private_key(key, key_path, None, "nowhere")
+    cert = _load_certs(cert_data, cert_path)[0]
     _check_pair(private_key, cert, key_path, cert_path)
     return LoadedSigner(
         signer=_simple_signer(private_key, cert, []),

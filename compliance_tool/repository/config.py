@@ -4,6 +4,7 @@ shipped in the package. Flags and ``COMPLIANCE_TOOL_*`` variables take precedenc
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -36,10 +37,24 @@ def load_config(root: Path) -> dict[str, Any]:
         for error in errors:
             line, column = document.position(tuple(error.absolute_path))
             where = dotted(tuple(error.absolute_path)) or "(top)"
-            details.append(f"{CONFIG_FILE}:{line}:{column}: {where}: {error.message}")
+            details.append(f"{CONFIG_FILE}:{line}:{column}: {where}: {_message(error)}")
         raise InventoryError(
             f"{CONFIG_FILE} is not valid",
             hint="see compliance_tool/config.schema.json",
             details=details,
         )
     return document.data
+
+
+def _message(error: jsonschema.ValidationError) -> str:
+    """The schema's message, or for text that holds a control character (which the
+    text fields' pattern refuses: it would break the PDF's metadata and show as nothing
+    on the cover) which character it is and how to write the text instead."""
+    if error.validator == "pattern" and isinstance(error.instance, str):
+        bad = next((c for c in error.instance if unicodedata.category(c) == "Cc"), None)
+        if bad is not None:
+            return (
+                f"the text holds the control character U+{ord(bad):04X}: write it on one line, "
+                "without control characters (no tab, line break or escape such as \\x07)"
+            )
+    return str(error.message)
