@@ -40,7 +40,7 @@ def load_config(root: Path) -> dict[str, Any]:
             details.append(f"{CONFIG_FILE}:{line}:{column}: {where}: {_message(error)}")
         raise InventoryError(
             f"{CONFIG_FILE} is not valid",
-            hint="see compliance_tool/config.schema.json",
+            hint="see compliance_tool/repository/config.schema.json",
             details=details,
         )
     return document.data

@@ -76,7 +76,7 @@ def test_report_with_a_control_character_in_the_title_exits_2_and_writes_nothing
     done = run_tool(env, "--repo", root, "report", "--as-of", AS_OF_TEXT, "--output", out / "r.pdf")
     assert done.returncode == EXIT_USAGE, done.stderr
     assert done.stderr.splitlines() == [
-        "error: compliance-tool.yaml is not valid (see compliance_tool/config.schema.json)",
+        "error: compliance-tool.yaml is not valid (see compliance_tool/repository/config.schema.json)",
         f"compliance-tool.yaml:3:10: report.title: the text holds the control character "
         f"U+0007: {FIX}",
     ]

@@ -187,7 +187,7 @@ def test_invalid_configuration_writes_nothing(tmp_path: Path) -> None:
     done = run_tool(env, "--repo", root, "report", "--as-of", AS_OF, "--output", out / "report.pdf")
     assert done.returncode == 2, done.stderr
     assert done.stderr.splitlines() == [
-        "error: compliance-tool.yaml is not valid (see compliance_tool/config.schema.json)",
+        "error: compliance-tool.yaml is not valid (see compliance_tool/repository/config.schema.json)",
         "compliance-tool.yaml:3:17: report.detail_limit: 0 is less than the minimum of 1",
     ]
     assert not out.exists() and not (root / "reports").exists()
