@@ -55,3 +55,17 @@ def test_date_arithmetic_stops_at_the_calendar() -> None:
     assert date_after(dt.date(9999, 12, 31), dt.timedelta(days=1)) is None
     with pytest.raises(ValueError, match="longer than any duration"):
         parse_duration("P9999999999D")
+
+
+def test_a_window_longer_than_the_calendar_is_no_limit(sample_copy: Path) -> None:
+    """``within_days`` records the window a pass holds for; a window reaching past
+    9999-12-31 ends there instead of stopping the run."""
+    before = _outcomes(run_engine(sample_copy))
+    rule = sample_copy / "policies/rules/TRN-01-ai-literacy.yaml"
+    edit(rule, "within_days: 365}", "within_days: 1000000000000}")
+    after = run_engine(sample_copy)
+    trained = {k: v for k, v in _outcomes(after).items() if k[0] == "TRN-01-ai-literacy"}
+    assert trained and set(trained.values()) == {"pass"}
+    assert {k: v for k, v in _outcomes(after).items() if k[0] != "TRN-01-ai-literacy"} == {
+        k: v for k, v in before.items() if k[0] != "TRN-01-ai-literacy"
+    }
