@@ -282,8 +282,10 @@ class Engine:
     def evaluate(self, rule: CompiledRule, record: Record) -> Packed:
         """One rule on one record: None when not selected, else status and details.
 
-        A schema Cerberus accepted can still fail while it runs (a bad regex, a malformed
-        dependency): that is the rule file's fault, reported with its place (exit 2)."""
+        A record's value that cannot be computed with (a date or duration beyond the
+        calendar) is a failure of that record's field, decided by the custom rule that
+        reads it. What still raises here is the rule file's fault (a schema Cerberus
+        accepted that fails while it runs), reported with its place (exit 2)."""
         try:
             return self._evaluate(rule, record)
         except Exception as error:

@@ -27,6 +27,9 @@ PARTS = ("when", "require")
 Validators = dict[str, GovernanceValidator | None]
 """A rule's validator for each part it has (``when`` is None when absent)."""
 
+_FIX = "fix the Cerberus schema"
+_UNKNOWN_RULE = "use a Cerberus rule or a custom rule (compliance-tool rules custom)"
+
 
 def rule_problem(record: Record, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
     """A problem of a rule file at the value ``path`` (the line of a bad key's value)."""
@@ -135,10 +138,6 @@ def compile_schemas(
                     rule_problem(record, (part, *path), f"invalid {part} schema: {message}", hint)
                 )
     return validators, problems
-
-
-_FIX = "fix the Cerberus schema"
-_UNKNOWN_RULE = "use a Cerberus rule or a custom rule (compliance-tool rules custom)"
 
 
 def rule_schema_problems(records: Iterable[Record]) -> list[Problem]:
