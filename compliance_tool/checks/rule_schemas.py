@@ -27,16 +27,22 @@ PARTS = ("when", "require")
 Validators = dict[str, GovernanceValidator | None]
 """A rule's validator for each part it has (``when`` is None when absent)."""
 
-_FIX = "fix the Cerberus schema"
 _UNKNOWN_RULE = "use a Cerberus rule or a custom rule (compliance-tool rules custom)"
 
 
-def rule_problem(record: Record, path: tuple[str | int, ...], message: str, hint: str) -> Problem:
+def rule_problem(
+    record: Record, path: tuple[str | int, ...], message: str, hint: str, code: str = "rule"
+) -> Problem:
     """A problem of a rule file at the value ``path`` (the line of a bad key's value)."""
     line, column = record.position(path)
-    return Problem(
-        record.path, line, column, "Rule", ".".join(map(str, path)), message, hint, "rule"
-    )
+    return Problem(record.path, line, column, "Rule", ".".join(map(str, path)), message, hint, code)
+
+
+def _schema_problem(
+    record: Record, path: tuple[str | int, ...], message: str, hint: str = "fix the Cerberus schema"
+) -> Problem:
+    """A problem in a rule's ``when`` or ``require`` (code ``rule-schema``)."""
+    return rule_problem(record, path, message, hint, "rule-schema")
 
 
 def _schema_error_leaves(
@@ -121,7 +127,7 @@ def compile_schemas(
             continue
         mistakes = list(_runtime_mistakes(schema, (part,)))
         for where, message in mistakes:
-            problems.append(rule_problem(record, where, f"invalid {part} schema: {message}", _FIX))
+            problems.append(_schema_problem(record, where, f"invalid {part} schema: {message}"))
         if mistakes:
             continue
         try:
@@ -130,13 +136,14 @@ def compile_schemas(
             )
         except (TypeError, ValueError, KeyError, AttributeError) as error:
             message = f"invalid {part} schema: {type(error).__name__}: {error}"
-            problems.append(rule_problem(record, (part,), message, _FIX))
+            problems.append(_schema_problem(record, (part,), message))
         except cerberus.SchemaError as error:
             for path, message in _schema_error_leaves(error.args[0] if error.args else ""):
-                hint = _UNKNOWN_RULE if message == "unknown rule" else _FIX
-                problems.append(
-                    rule_problem(record, (part, *path), f"invalid {part} schema: {message}", hint)
-                )
+                text = f"invalid {part} schema: {message}"
+                if message == "unknown rule":
+                    problems.append(_schema_problem(record, (part, *path), text, _UNKNOWN_RULE))
+                else:
+                    problems.append(_schema_problem(record, (part, *path), text))
     return validators, problems
 
 

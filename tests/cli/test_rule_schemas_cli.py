@@ -94,6 +94,7 @@ def test_the_problem_is_in_the_json_output_too(sample_copy: Path) -> None:
     line, _ = position(sample_copy / RULE, '"("')
     assert (problem["path"], problem["line"]) == (RULE, line), problem
     assert "does not compile" in problem["message"]
+    assert problem["code"] == "rule-schema"
 
 
 def test_the_cached_validation_sees_a_rule_broken_later(sample_copy: Path) -> None:
