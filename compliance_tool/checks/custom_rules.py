@@ -14,7 +14,13 @@ from typing import Any
 
 import cerberus
 
-from compliance_tool.checks.facts import Facts, parse_date, parse_datetime, parse_duration
+from compliance_tool.checks.facts import (
+    Facts,
+    date_after,
+    parse_date,
+    parse_datetime,
+    parse_duration,
+)
 from compliance_tool.repository.kinds import Kind
 
 
@@ -25,6 +31,10 @@ def _lookup(document: Any, dotted: str) -> Any:
             return None
         value = value.get(part)
     return value
+
+
+_MAX_DAYS = dt.timedelta.max.days
+"""The longest span of days a date can be moved by."""
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -105,7 +115,8 @@ class GovernanceValidator(cerberus.Validator):
         elif age < 0:
             self._error(field, f"{value} is in the future (evaluation date {self.today})")
         else:  # a pass holds for every date of the window: that is what it depended on
-            self._fact("between", f"{day}|{day + dt.timedelta(days=int(limit))}")
+            last = date_after(day, dt.timedelta(days=min(int(limit), _MAX_DAYS)))
+            self._fact("between", f"{day}|{last or dt.date.max}")
 
     def _validate_within_days_of(self, constraint: Any, field: str, value: Any) -> None:
         """The date or date-time is at most ``days`` days after the date in ``field``
@@ -150,8 +161,14 @@ class GovernanceValidator(cerberus.Validator):
         if day is None:
             self._error(field, f"'{value}' is not a date")
             return
-        due = day + cadence
-        if due < self.facts.as_of:
+        due = date_after(day, cadence)
+        if due is None:  # fail closed: a review nobody can date is not a current one
+            self._error(
+                field,
+                f"{value} plus the {cadence_text} cadence is after {dt.date.max}, "
+                "beyond any date that can be checked",
+            )
+        elif due < self.facts.as_of:
             self._error(
                 field,
                 f"{value} plus the {cadence_text} cadence fell due on {due}, before {self.today}",

@@ -13,19 +13,18 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import hashlib
-import re
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import cerberus
 from cerberus.errors import BasicErrorHandler, ValidationError
 
 from compliance_tool.checks.custom_rules import GovernanceValidator
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.fastpath import compile_selector
 from compliance_tool.checks.rule_cache import Packed, Reads, RuleCache
+from compliance_tool.checks.rule_schemas import compile_schemas, rule_problem
 from compliance_tool.errors import PolicyError
 from compliance_tool.repository.kinds import Kind, Severity
 from compliance_tool.repository.loader import Inventory, Record
@@ -119,68 +118,6 @@ class CheckResult:
 # -- compiling --------------------------------------------------------------------------
 
 
-def _schema_error_leaves(
-    errors: Any, path: tuple[str, ...] = ()
-) -> Iterator[tuple[tuple[str, ...], str]]:
-    if isinstance(errors, dict):
-        for key, value in errors.items():
-            key = str(key)
-            if key.startswith(("anyof definition", "oneof definition")):
-                if key.endswith(" 0"):
-                    yield from _schema_error_leaves(value, path)
-                continue
-            yield from _schema_error_leaves(value, (*path, key))
-    elif isinstance(errors, list):
-        nested = [e for e in errors if not isinstance(e, str)]
-        for item in errors:
-            if isinstance(item, str):
-                if not (nested and item == "no definitions validate"):
-                    yield path, item
-            else:
-                yield from _schema_error_leaves(item, path)
-    else:
-        yield path, str(errors)
-
-
-def _runtime_mistakes(
-    schema: Any, at: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    """Constraints Cerberus's own schema check accepts but that fail while records are
-    evaluated: a regex that does not compile, dependencies or excludes that are not field
-    names. Found here, they are reported at their line before anything runs."""
-    if isinstance(schema, dict):
-        for name, rules in schema.items():
-            if isinstance(rules, dict):
-                yield from _rule_mistakes(rules, (*at, name))
-
-
-def _rule_mistakes(
-    rules: dict[str, Any], here: tuple[str | int, ...]
-) -> Iterator[tuple[tuple[str | int, ...], str]]:
-    pattern = rules.get("regex")
-    if pattern is not None:
-        try:
-            re.compile(str(pattern))
-        except re.error as error:
-            yield (*here, "regex"), f"regex '{pattern}' does not compile: {error}"
-    for name in ("dependencies", "excludes"):
-        value = rules.get(name)
-        names = list(value) if isinstance(value, list | dict) else [value]
-        if value is not None and not all(isinstance(n, str) for n in names):
-            yield (*here, name), f"{name} must name fields (text), not {value!r}"
-    nested = rules.get("schema")
-    if isinstance(nested, dict):
-        if rules.get("type") == "list":
-            yield from _rule_mistakes(nested, (*here, "schema"))
-        else:
-            yield from _runtime_mistakes(nested, (*here, "schema"))
-    for name in ("anyof", "oneof", "allof", "noneof"):
-        alternatives = rules.get(name)
-        for index, alternative in enumerate(alternatives if isinstance(alternatives, list) else []):
-            if isinstance(alternative, dict):
-                yield from _rule_mistakes(alternative, (*here, name, index))
-
-
 def compile_rules(
     inventory: Inventory,
     facts: Facts,
@@ -199,12 +136,7 @@ def compile_rules(
         def problem(
             path: tuple[str | int, ...], message: str, hint: str, r: Record = record
         ) -> None:
-            line, column = r.position(path)
-            problems.append(
-                Problem(
-                    r.path, line, column, "Rule", ".".join(map(str, path)), message, hint, "rule"
-                )
-            )
+            problems.append(rule_problem(r, path, message, hint))
 
         for index, control in enumerate(data.get("controls") or ()):
             if not inventory.has(Kind.CONTROL, str(control)):
@@ -221,34 +153,8 @@ def compile_rules(
                 "use one of: " + ", ".join(k.value for k in Kind),
             )
             continue
-        validators: dict[str, GovernanceValidator | None] = {"when": None}
-        for part in ("when", "require"):
-            schema = data.get(part)
-            if schema is None:
-                continue
-            mistakes = list(_runtime_mistakes(schema, (part,)))
-            for where, message in mistakes:
-                problem(where, f"invalid {part} schema: {message}", "fix the Cerberus schema")
-            if mistakes:
-                continue
-            try:
-                validators[part] = GovernanceValidator(
-                    schema, allow_unknown=True, facts=facts, reads=reads
-                )
-            except (TypeError, ValueError, KeyError, AttributeError) as error:
-                problem(
-                    (part,),
-                    f"invalid {part} schema: {type(error).__name__}: {error}",
-                    "fix the Cerberus schema",
-                )
-            except cerberus.SchemaError as error:
-                for path, message in _schema_error_leaves(error.args[0] if error.args else ""):
-                    hint = (
-                        "use a Cerberus rule or a custom rule (compliance-tool rules custom)"
-                        if message == "unknown rule"
-                        else "fix the Cerberus schema"
-                    )
-                    problem((part, *path), f"invalid {part} schema: {message}", hint)
+        validators, mistakes = compile_schemas(record, facts, reads)
+        problems.extend(mistakes)
         require = validators.get("require")
         if require is None:
             continue
@@ -376,8 +282,10 @@ class Engine:
     def evaluate(self, rule: CompiledRule, record: Record) -> Packed:
         """One rule on one record: None when not selected, else status and details.
 
-        A schema Cerberus accepted can still fail while it runs (a bad regex, a malformed
-        dependency): that is the rule file's fault, reported with its place (exit 2)."""
+        A record's value that cannot be computed with (a date or duration beyond the
+        calendar) is a failure of that record's field, decided by the custom rule that
+        reads it. What still raises here is the rule file's fault (a schema Cerberus
+        accepted that fails while it runs), reported with its place (exit 2)."""
         try:
             return self._evaluate(rule, record)
         except Exception as error:

@@ -29,12 +29,25 @@ def parse_duration(text: str) -> dt.timedelta:
         raise ValueError(f"'{text}' is not an ISO 8601 duration (e.g. P30D)")
     parts = {k: int(v) for k, v in match.groupdict().items() if v}
     days = parts.get("years", 0) * 365 + parts.get("months", 0) * 30 + parts.get("weeks", 0) * 7
-    return dt.timedelta(
-        days=days + parts.get("days", 0),
-        hours=parts.get("hours", 0),
-        minutes=parts.get("minutes", 0),
-        seconds=parts.get("seconds", 0),
-    )
+    try:
+        return dt.timedelta(
+            days=days + parts.get("days", 0),
+            hours=parts.get("hours", 0),
+            minutes=parts.get("minutes", 0),
+            seconds=parts.get("seconds", 0),
+        )
+    except OverflowError:
+        raise ValueError(f"'{text}' is longer than any duration that can be computed") from None
+
+
+def date_after(day: dt.date, delta: dt.timedelta) -> dt.date | None:
+    """``day + delta``, or None when that falls after the last day of the calendar
+    (9999-12-31): a record's far-future date or huge duration, which the schemas refuse,
+    must still never stop a run."""
+    try:
+        return day + delta
+    except OverflowError:
+        return None
 
 
 def parse_date(value: Any) -> dt.date | None:

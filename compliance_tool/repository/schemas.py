@@ -89,7 +89,12 @@ class SchemaSet:
         errors = sorted(
             self._exact[kind].iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]
         )
+        # A date or duration that is not one at all fails its format and its pattern: the
+        # format's message says it, once.
+        malformed = {tuple(e.absolute_path) for e in errors if e.validator == "format"}
         for error in errors:
+            if error.validator == "pattern" and tuple(error.absolute_path) in malformed:
+                continue
             found.extend(_describe(error))
         if not found:
             # The two implementations disagree (a regex or format corner case): the
@@ -108,9 +113,33 @@ class SchemaSet:
 _SENTENCE_END = re.compile(r"(?<!e\.g)(?<!i\.e)\. ")
 
 
+def _lowered(text: str) -> str:
+    """``text`` without its final full stop and with a lower-case first letter, to follow
+    a message; an acronym (ISO 8601, RFC 3339) keeps its capitals."""
+    text = text.strip().rstrip(".")
+    return text if text[1:2].isupper() else text[:1].lower() + text[1:]
+
+
 def _first_sentence(text: str) -> str:
-    sentence = _SENTENCE_END.split(text)[0].strip().rstrip(".")
-    return sentence[:1].lower() + sentence[1:] if sentence else ""
+    return _lowered(_SENTENCE_END.split(text)[0])
+
+
+_BOUNDED_FORMATS = {"date": "dates", "date-time": "timestamps", "duration": "durations"}
+
+
+def _out_of_range(schema: dict[str, Any], value: Any) -> bool:
+    """Whether a date, timestamp or duration fails its schema's pattern only because it is
+    too far out (9999-12-31, P9999Y): the patterns of these formats bound their numbers.
+
+    A value whose format also fails never gets here (its format error speaks for it). A
+    date or timestamp that is well formed can fail its pattern only by its year; a
+    duration fails by its size when it matches once every number in it is made 0."""
+    fmt, pattern = schema.get("format"), schema.get("pattern")
+    if fmt not in _BOUNDED_FORMATS or not isinstance(value, str) or not isinstance(pattern, str):
+        return False
+    if fmt == "duration":
+        return re.search(pattern, re.sub("[0-9]+", "0", value)) is not None
+    return True
 
 
 def _closest(word: str, choices: list[str]) -> str | None:
@@ -201,6 +230,11 @@ def _describe(error: jsonschema.ValidationError) -> list[SchemaIssue]:
             "uri": "e.g. https://example.com/page",
         }.get(fmt, description or "fix the value")
         return [SchemaIssue(path, f"'{value}' is not a valid {fmt}", f"write {example}")]
+    if keyword == "pattern" and _out_of_range(schema, value):
+        accepted = _BOUNDED_FORMATS[str(schema["format"])]
+        hint = _lowered(" ".join(str(schema.get("description", "")).split()))
+        message = f"'{value}' is outside the range of {accepted} accepted"
+        return [SchemaIssue(path, message, hint or "see the schema for this field")]
     if keyword == "pattern":
         hint = description or f"match the pattern {error.validator_value}"
         return [SchemaIssue(path, f"'{value}' has the wrong form", hint)]
