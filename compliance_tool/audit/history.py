@@ -2,22 +2,26 @@
 and what changed field by field; compliance at the end of each period (trend).
 
 One ``git log`` stream answers a record's history (a glob pathspec over the kind's folder
-follows the record when it moves, since the id is the file name); blobs are read through
-the persistent ``git cat-file --batch`` of GitPython and parsed once per blob id.
+follows the record when it moves, since the id is the file name: ids are refused unless
+they match the id pattern, so no glob or pathspec magic of the user reaches git); blobs are
+read through the persistent ``git cat-file --batch`` of GitPython and parsed once per blob
+id. In a shallow clone the history says where it is cut (:mod:`.shallow`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
 from compliance_tool.audit.semantic_diff import FieldChange, field_changes
+from compliance_tool.audit.shallow import ShallowBoundary, shallow_boundary
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.config import CONFIG_FILE
-from compliance_tool.repository.kinds import FOLDERS, Kind
+from compliance_tool.repository.kinds import FOLDERS, ID_PATTERN, ID_RULE, Kind
 from compliance_tool.repository.sources import open_repo, repo_prefix
 from compliance_tool.repository.yamlio import parse_document
 
@@ -51,7 +55,8 @@ class Revision:
     signer: str
     summary: str
     change: str
-    """added, removed, moved or modified."""
+    """added, removed, moved or modified; ``boundary`` for the commit at which a shallow
+    clone's history is cut (git shows it adding every file: it has no parent here)."""
     path: str
     old_path: str | None
     fields: tuple[FieldChange, ...]
@@ -64,6 +69,8 @@ class RecordHistory:
     kind: Kind
     id: str
     revisions: tuple[Revision, ...]
+    shallow: ShallowBoundary | None = None
+    """Where the history is cut when the repository is a shallow clone."""
 
 
 GOVERNANCE_PATHS = ("inventory/", "policies/", "features/", "schemas/", CONFIG_FILE)
@@ -148,11 +155,21 @@ class BlobReader:
 
 
 def resolve_record(spec: str) -> tuple[Kind, str]:
-    """``models/fraud-scoring`` (or ``inventory/models/fraud-scoring.yaml``) as kind and id."""
+    """``models/fraud-scoring`` (or ``inventory/models/fraud-scoring.yaml``) as kind and id.
+
+    The id must match :data:`ID_PATTERN` (as ``new`` and the schemas require): it goes
+    into a git pathspec, where ``*``, ``?``, ``[`` or a ``:(magic)`` prefix would match
+    other records."""
     text = spec.strip("/").removesuffix(".yaml").removesuffix(".yml")
     folder, _, record_id = text.rpartition("/")
     for kind, path in FOLDERS.items():
         if folder in (path, path.split("/", 1)[1]) and record_id:
+            if not re.fullmatch(ID_PATTERN, record_id):
+                raise InventoryError(
+                    f"'{spec}' does not name a record: '{record_id}' is not an id",
+                    hint=f"an id is {ID_RULE}, e.g. models/fraud-scoring; "
+                    "patterns are not supported",
+                )
             return kind, record_id
     names = ", ".join(p.split("/", 1)[1] for p in FOLDERS.values())
     raise InventoryError(
@@ -175,7 +192,7 @@ def record_history(
     kind, record_id = resolve_record(spec)
     repo = open_repo(root)
     prefix = repo_prefix(repo, root)
-    folder = f"{prefix}{FOLDERS[kind]}"
+    folder = _glob_escape(f"{prefix}{FOLDERS[kind]}")
     specs = [f":(glob){folder}/**/{record_id}{suffix}" for suffix in (".yaml", ".yml")]
     args = [
         *git_config_args(root, config or {}),
@@ -199,6 +216,8 @@ def record_history(
             hint="check the revision and the repository",
         ) from None
     reader = BlobReader(repo)
+    boundary = shallow_boundary(repo, ref)
+    cut = boundary.commits if boundary is not None else frozenset()
     revisions = []
     for chunk in str(output).split("\x1e"):
         if not chunk.strip():
@@ -212,10 +231,17 @@ def record_history(
             meta, path = line[1:].split("\t", 1)
             _, _, old_blob, new_blob, state = meta.split(" ")
             changes.append((state[0], path[len(prefix) :], old_blob, new_blob))
-        revisions.append(
-            _revision(reader, commit, author, email, date, status, signer, summary, changes)
-        )
-    return RecordHistory(kind, record_id, tuple(revisions))
+        revision = _revision(reader, commit, author, email, date, status, signer, summary, changes)
+        if commit in cut and revision.change == "added":
+            revision = replace(revision, change="boundary")
+        revisions.append(revision)
+    return RecordHistory(kind, record_id, tuple(revisions), boundary)
+
+
+def _glob_escape(path: str) -> str:
+    """``path`` matched literally inside a ``:(glob)`` pathspec (a governance root may sit
+    in a folder whose name holds ``*``, ``?``, ``[`` or ``\\``)."""
+    return re.sub(r"([*?\[\]\\])", r"\\\1", path)
 
 
 def _revision(
@@ -328,8 +354,8 @@ def report_history(
 ) -> dict[str, Any]:
     """What the report says about history: the commits since the previous report (or the
     latest ones) that change a path of ``scope`` (default: the governance folders and
-    compliance-tool.yaml), their signatures, which paths count, and compliance at the
-    end of recent months."""
+    compliance-tool.yaml), their signatures, which paths count, compliance at the end of
+    recent months, and, in a shallow clone, a sentence saying where the history is cut."""
     import git
 
     from compliance_tool.audit.trend import MONTHLY, compute_trend
@@ -360,6 +386,7 @@ def report_history(
     )
     start = as_of - dt.timedelta(days=30 * trend_months)
     points = [p for p in compute_trend(root, start, as_of, MONTHLY, ref=commit) if not p.invalid]
+    boundary = shallow_boundary(repo, commit)
     return {
         "previous": previous,
         "revisions": [{**r, "date": r["date"][:10]} for r in revisions],
@@ -368,4 +395,15 @@ def report_history(
         "paths": scope.paths,
         "scope": scope.sentence,
         "points": points,
+        "shallow": None if boundary is None else shallow_sentence(boundary),
     }
+
+
+def shallow_sentence(boundary: ShallowBoundary) -> str:
+    """The report's sentence on a history cut at the shallow boundary."""
+    return (
+        "The history is cut at the shallow boundary: the report was made in a shallow "
+        f"clone whose history starts at commit {boundary.start_commit[:12]} of "
+        f"{boundary.start.isoformat()}, so earlier commits and trend points are missing "
+        "(make the report from a full clone, e.g. after 'git fetch --unshallow')."
+    )

@@ -1,6 +1,10 @@
 """Verify a signed report: the signature, what it covers, its manifest and, with a
 repository, that the manifest's inputs are what the named commit holds.
 
+The last signature is checked in full; a file signed more than once also has each
+earlier signature checked, and must carry the same manifest and findings in every
+signed revision (else a manifest swapped before a later signature would look signed).
+
 Every check has a name, an outcome and a message that says what was found. A check
 whose outcome is None did not run (e.g. trust without trust roots); the report holds
 when no check that ran failed.
@@ -9,7 +13,6 @@ when no check that ran failed.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -17,6 +20,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from compliance_tool.audit.pdf_file import embedded_files, open_pdf, read_errors
 from compliance_tool.errors import ComplianceToolError, SigningError
 from compliance_tool.repository.sources import Source
 
@@ -78,12 +82,33 @@ class Check:
         return {True: "ok", False: "FAIL", None: "skip"}[self.ok]
 
 
+@dataclass(frozen=True, slots=True)
+class SignedRevision:
+    """What one signature of the file covers."""
+
+    field: str
+    """The signature field's name."""
+    revision: int
+    """The revision of the file that it signs, counted from 1."""
+    revisions: int
+    """How many revisions the file has (each incremental update adds one)."""
+    manifest_sha256: str | None
+    """SHA-256 of the manifest.json embedded in that revision; None without one."""
+
+    @property
+    def label(self) -> str:
+        """E.g. "'ComplianceSignature' (revision 2 of 3)"."""
+        return f"'{self.field}' (revision {self.revision} of {self.revisions})"
+
+
 @dataclass(slots=True)
 class VerifyReport:
-    """The checks made on one signed report, in order."""
+    """The checks made on one signed report, in order, and what each signature covers."""
 
     path: Path
     checks: list[Check] = field(default_factory=list)
+    signatures: list[SignedRevision] = field(default_factory=list)
+    """Oldest first; the last is the one checked in full."""
 
     @property
     def ok(self) -> bool:
@@ -101,63 +126,6 @@ def _listed(paths: Iterable[str]) -> str:
     items = sorted(paths)
     shown = ", ".join(items[:LISTED])
     return shown + (f" and {len(items) - LISTED} more" if len(items) > LISTED else "")
-
-
-# -- reading the PDF ----------------------------------------------------------------------
-
-
-def _read_errors() -> tuple[type[Exception], ...]:
-    """What reading a damaged PDF or signature raises (pyHanko's errors are ValueErrors
-    or PdfErrors; damaged structures also give KeyError, IndexError, TypeError)."""
-    from pyhanko.pdf_utils.misc import PdfError
-
-    return (PdfError, ValueError, KeyError, IndexError, TypeError)
-
-
-def _open_pdf(pdf_path: Path) -> tuple[bytes, Any]:
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-
-    try:
-        data = pdf_path.read_bytes()
-    except OSError as exc:
-        raise SigningError(f"cannot read {pdf_path}: {exc.strerror}") from None
-    if b"%PDF-" not in data[:1024]:
-        raise SigningError(f"{pdf_path} is not a PDF file", hint="give a signed report")
-    try:
-        reader = PdfFileReader(io.BytesIO(data))
-        _ = reader.root
-    except (PdfError, ValueError, KeyError, IndexError, TypeError) as exc:
-        raise SigningError(f"{pdf_path} is not a readable PDF: {exc}") from None
-    return data, reader
-
-
-def _name_tree(node: Any, depth: int = 0) -> Iterable[tuple[str, Any]]:
-    if depth > 16:
-        return
-    names = node.get("/Names")
-    if names is not None:
-        for i in range(0, len(names) - 1, 2):
-            yield str(names[i]), names[i + 1]
-    for kid in node.get("/Kids") or []:
-        yield from _name_tree(kid.get_object(), depth + 1)
-
-
-def embedded_files(handler: Any) -> dict[str, bytes]:
-    """The embedded files of a PDF (or of one revision of it) by file name."""
-    found: dict[str, bytes] = {}
-    try:
-        tree = handler.root["/Names"]["/EmbeddedFiles"]
-    except KeyError:
-        return found
-    for key, spec in _name_tree(tree.get_object()):
-        spec = spec.get_object()
-        name = str(spec.get("/UF") or spec.get("/F") or key)
-        try:
-            found[name] = bytes(spec["/EF"]["/F"].get_object().data)
-        except KeyError:
-            continue
-    return found
 
 
 # -- checks -------------------------------------------------------------------------------
@@ -201,7 +169,7 @@ def _describe(reader: Any, ref: Any, info: Any) -> str:
 
     try:
         obj = reader.get_object(ref)
-    except _read_errors():
+    except read_errors():
         return "unreadable object"
     if isinstance(obj, generic.DictionaryObject):  # streams are dictionaries too
         kind = obj.get("/Type") or obj.get("/Subtype")
@@ -228,39 +196,50 @@ def _changed_objects(reader: Any, signed_revision: int) -> str:
     return f"{updates} update(s) after signing change {_listed(described) or 'no objects'}"
 
 
-def _signature_of(report: VerifyReport, reader: Any) -> Any:
-    """The last signature of the PDF, or None (said in the report) when there is none."""
+def _signatures_of(report: VerifyReport, reader: Any) -> list[Any]:
+    """The signatures of the PDF, oldest first; none (said in the report) when it holds
+    none or they cannot be read."""
     try:
-        signatures = reader.embedded_regular_signatures
-    except _read_errors() as exc:
+        signatures = list(reader.embedded_regular_signatures)
+    except read_errors() as exc:
         report.add("signature present", False, f"the signature cannot be read: {exc}")
-        return None
+        return []
     if not signatures:
         report.add("signature present", False, "the PDF holds no signature")
-        return None
-    signature = signatures[-1]
-    count = f" ({len(signatures)} signatures; checking the last)" if len(signatures) > 1 else ""
-    report.add("signature present", True, f"field '{signature.field_name}'{count}")
-    return signature
+        return []
+    last = signatures[-1]
+    count = ""
+    if len(signatures) > 1:
+        covers = f"revision {last.signed_revision + 1} of {reader.xrefs.total_revisions}"
+        count = (
+            f" ({len(signatures)} signatures; checking the last, which covers {covers}, "
+            "and what each earlier one signed)"
+        )
+    report.add("signature present", True, f"field '{last.field_name}'{count}")
+    return signatures
 
 
-def _validate(report: VerifyReport, signature: Any, roots: list[Any]) -> Any:
-    """pyHanko's status of the signature, or None (said in the report) when it cannot be
-    checked at all."""
+def _status(signature: Any, roots: list[Any]) -> Any:
+    """pyHanko's status of ``signature``; raises what :func:`read_errors` lists when the
+    signature cannot be checked at all."""
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko.sign.validation.settings import KeyUsageConstraints
     from pyhanko_certvalidator import ValidationContext
 
     context = ValidationContext(trust_roots=roots, allow_fetching=False)
+    return validate_pdf_signature(
+        signature,
+        signer_validation_context=context,
+        key_usage_settings=KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"}),
+    )
+
+
+def _validate(report: VerifyReport, signature: Any, roots: list[Any]) -> Any:
+    """pyHanko's status of the signature, or None (said in the report) when it cannot be
+    checked at all."""
     try:
-        return validate_pdf_signature(
-            signature,
-            signer_validation_context=context,
-            key_usage_settings=KeyUsageConstraints(
-                key_usage={"digital_signature", "non_repudiation"}
-            ),
-        )
-    except _read_errors() as exc:  # SignatureValidationError is a ValueError
+        return _status(signature, roots)
+    except read_errors() as exc:  # SignatureValidationError is a ValueError
         report.add("signature intact", False, f"the signature cannot be checked: {exc}")
         return None
 
@@ -376,29 +355,100 @@ def _check_trust(report: VerifyReport, status: Any, roots: list[Any]) -> None:
         )
 
 
-def _check_signature(
-    report: VerifyReport, data: bytes, reader: Any, trust_roots: list[Path]
-) -> Any:
-    """Run the signature checks; return the signature checked, or None."""
-    roots = _load_trust_roots(trust_roots)
-    signature = _signature_of(report, reader)
-    if signature is None:
-        return None
+def _check_signature(report: VerifyReport, data: bytes, reader: Any, roots: list[Any]) -> list[Any]:
+    """Run the checks of the last signature; return every signature, oldest first."""
+    signatures = _signatures_of(report, reader)
+    if not signatures:
+        return signatures
+    signature = signatures[-1]
     status = _validate(report, signature, roots)
     if status is None:
-        return signature
+        return signatures
     _check_intact(report, status)
     _check_coverage(report, status, signature, len(data))
     _check_changes(report, status, signature, reader)
     _check_signer(report, status, signature, roots)
     _check_trust(report, status, roots)
-    return signature
+    return signatures
+
+
+def _signed_files(reader: Any, signature: Any) -> dict[str, bytes] | None:
+    """The embedded files of the revision ``signature`` signs; None when unreadable."""
+    try:
+        return embedded_files(reader.get_historical_resolver(signature.signed_revision))
+    except read_errors():
+        return None
+
+
+def _signed_revision(reader: Any, signature: Any) -> SignedRevision:
+    files = _signed_files(reader, signature) or {}
+    manifest = files.get(MANIFEST_NAME)
+    return SignedRevision(
+        str(signature.field_name),
+        signature.signed_revision + 1,
+        reader.xrefs.total_revisions,
+        hashlib.sha256(manifest).hexdigest() if manifest is not None else None,
+    )
+
+
+def _earlier_problem(reader: Any, signature: Any, final: Any, roots: list[Any]) -> str | None:
+    """What is wrong with an earlier ``signature`` next to the ``final`` one, or None."""
+    label = _signed_revision(reader, signature).label
+    try:
+        status = _status(signature, roots)
+    except read_errors() as exc:
+        return f"{label} cannot be checked: {exc}"
+    if not status.intact:
+        return f"{label}: the bytes it signs were changed"
+    if not status.valid:
+        return f"{label}: the cryptographic signature does not verify"
+    if roots and not status.trusted:
+        return f"{label}: the certificate does not chain to any of the given trust roots"
+    ours, theirs = _signed_files(reader, signature), _signed_files(reader, final)
+    if ours is None or theirs is None:
+        return f"{label}: its embedded files cannot be read"
+    differ = [n for n in (MANIFEST_NAME, FINDINGS_NAME) if ours.get(n) != theirs.get(n)]
+    if not differ:
+        return None
+    digests = ""
+    if MANIFEST_NAME in differ:
+        old, new = (hashlib.sha256(f.get(MANIFEST_NAME, b"")).hexdigest() for f in (ours, theirs))
+        digests = f" (manifest SHA-256 {old[:16]}… there, {new[:16]}… in the final)"
+    return (
+        f"{label} signs a different {' and '.join(differ)} from the final signature "
+        f"{_signed_revision(reader, final).label}{digests}: it was replaced between the "
+        "signatures, so the final one does not attest what was first signed"
+    )
+
+
+def _check_earlier(
+    report: VerifyReport, reader: Any, signatures: list[Any], roots: list[Any]
+) -> None:
+    """Each signature before the last: it verifies (and is trusted, with trust roots) and
+    signs the same manifest.json and findings.json as the last one."""
+    final = signatures[-1]
+    problems = [
+        problem
+        for signature in signatures[:-1]
+        if (problem := _earlier_problem(reader, signature, final, roots)) is not None
+    ]
+    if problems:
+        report.add("earlier signatures", False, "; ".join(problems))
+        return
+    labels = [_signed_revision(reader, s).label for s in signatures[:-1]]
+    verb = "verifies and signs" if len(labels) == 1 else "verify and sign"
+    report.add(
+        "earlier signatures",
+        True,
+        f"{', '.join(labels)} {verb} the same {MANIFEST_NAME} and {FINDINGS_NAME} as the "
+        f"final signature {_signed_revision(reader, final).label}",
+    )
 
 
 def _check_manifest(report: VerifyReport, handler: Any) -> dict[str, Any] | None:
     try:
         files = embedded_files(handler)
-    except _read_errors() as exc:
+    except read_errors() as exc:
         report.add("manifest", False, f"the embedded files cannot be read: {exc}")
         return None
     missing = [n for n in (MANIFEST_NAME, FINDINGS_NAME) if n not in files]
@@ -504,16 +554,20 @@ def _check_repository(report: VerifyReport, manifest: dict[str, Any] | None, rep
 
 def verify_report(pdf_path: Path, trust_roots: list[Path], repo: Path | None) -> VerifyReport:
     """Check a signed report; SigningError when the file is not a readable PDF."""
-    data, reader = _open_pdf(pdf_path)
+    data, reader = open_pdf(pdf_path)
     report = VerifyReport(pdf_path)
-    signature = _check_signature(report, data, reader, trust_roots)
+    roots = _load_trust_roots(trust_roots)
+    signatures = _check_signature(report, data, reader, roots)
     handler = reader
-    if signature is not None:  # the attachments as signed, not as changed afterwards
+    if signatures:  # the attachments as signed, not as changed afterwards
         try:
-            handler = reader.get_historical_resolver(signature.signed_revision)
-        except _read_errors():
+            handler = reader.get_historical_resolver(signatures[-1].signed_revision)
+        except read_errors():
             handler = reader
     manifest = _check_manifest(report, handler)
+    if len(signatures) > 1:
+        _check_earlier(report, reader, signatures, roots)
+    report.signatures = [_signed_revision(reader, s) for s in signatures]
     if repo is not None:
         _check_repository(report, manifest, repo)
     return report

@@ -40,10 +40,14 @@ def diff(
     HEAD defaults to the working tree. Both sides are evaluated at the same date.
     """
     from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
+    from compliance_tool.audit.shallow import require_commit
     from compliance_tool.checks.pipeline import evaluate
     from compliance_tool.repository.session import changed_between
 
     root = locate(ctx.obj["repo"])
+    for ref in (base, head):
+        if ref is not None:  # a base older than a shallow clone's depth: say so
+            require_commit(root, ref)
     base_inventory = open_inventory(Where(root, base))
     head_inventory = open_inventory(Where(root, head))
     changed = changed_between(root, base, head)
@@ -69,6 +73,7 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
     """Every commit that changed a record (e.g. models/fraud-scoring), newest first, with
     author, date, signature status and the field-level change; follows moves."""
     from compliance_tool.audit.history import record_history
+    from compliance_tool.audit.shallow import UNSHALLOW
     from compliance_tool.repository.config import load_config
 
     root = locate(ctx.obj["repo"])
@@ -81,6 +86,13 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
     )
     text = HISTORY_REPORTERS[output_format](result)
     click.echo(text, nl=False)
+    cut = result.shallow
+    if cut is not None and (since is None or since.date() < cut.start):
+        say(
+            f"note: {cut.sentence}; earlier commits of {record} are not available "
+            f"('{UNSHALLOW}' fetches them)",
+            fg="yellow",
+        )
     if not text:  # the text format shows nothing for no commit: say why, on stderr
         say(f"no commit changed {result.kind.value.lower()} {result.id}")
 
@@ -110,9 +122,18 @@ def _period(ctx: click.Context, param: click.Parameter, value: str) -> Period:
 def trend(ctx: click.Context, since: Any, until: Any, every: Period, output_format: str) -> None:
     """Compliance at the last commit of each period: share of controls passing, findings by
     severity, production models."""
+    from compliance_tool.audit.shallow import UNSHALLOW, shallow_boundary
     from compliance_tool.audit.trend import Trend, compute_trend
     from compliance_tool.checks.pipeline import today
+    from compliance_tool.repository.sources import open_repo
 
     root = locate(ctx.obj["repo"])
     points = compute_trend(root, since.date(), until.date() if until else today(), every)
+    boundary = shallow_boundary(open_repo(root))
+    if boundary is not None and since.date() < boundary.start:
+        say(
+            f"note: {boundary.sentence}; period ends before {boundary.start.isoformat()} "
+            f"have no point ('{UNSHALLOW}' fetches the earlier history)",
+            fg="yellow",
+        )
     click.echo(TREND_REPORTERS[output_format](Trend(every.text, tuple(points))), nl=False)

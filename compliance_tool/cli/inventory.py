@@ -155,12 +155,12 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     import re
 
     from compliance_tool.checks.pipeline import today
-    from compliance_tool.repository.kinds import Kind
+    from compliance_tool.repository.kinds import ID_PATTERN, Kind
     from compliance_tool.repository.scaffold import scaffold
     from compliance_tool.repository.schemas import SchemaSet
 
     chosen = next(k for k in Kind if k.value.lower() == kind)
-    if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}", record_id):
+    if not re.fullmatch(ID_PATTERN, record_id):
         raise click.BadParameter("use letters, digits, '.', '_' and '-'", param_hint="ID")
     root = locate(ctx.obj["repo"])
     target = output or root / chosen.folder / f"{record_id}.yaml"

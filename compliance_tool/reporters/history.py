@@ -21,6 +21,8 @@ def render_text(history: RecordHistory) -> str:
         lines.append(f"    {r.summary}")
         if r.change == "moved":
             lines.append(f"    moved {r.old_path} -> {r.path}")
+        elif r.change == "boundary":
+            lines.append(f"    {r.path} at the shallow boundary (earlier history not fetched)")
         elif r.change != "modified":
             lines.append(f"    {r.change} {r.path}")
         lines += [f"    {f.path}: {show(f.old)} -> {show(f.new)}" for f in r.fields]
@@ -28,7 +30,9 @@ def render_text(history: RecordHistory) -> str:
 
 
 def render_json(history: RecordHistory) -> str:
-    document = {
+    """The revisions as the text shows them; ``"shallow": true`` in a shallow clone, whose
+    oldest revision may then be the ``boundary`` rather than the record's addition."""
+    document: dict[str, object] = {
         "version": 1,
         "kind": history.kind.value,
         "id": history.id,
@@ -49,4 +53,6 @@ def render_json(history: RecordHistory) -> str:
             for r in history.revisions
         ],
     }
+    if history.shallow is not None:  # only then: the output of a full clone is unchanged
+        document["shallow"] = True
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -13,12 +13,23 @@ def render_text(report: VerifyReport) -> str:
 
 
 def render_json(report: VerifyReport) -> str:
+    """The checks and what each signature covers, as schemas/verify-result.schema.json
+    describes them."""
     data = {
         "file": str(report.path),
         "ok": report.ok,
         "checks": [
             {"name": c.name, "ok": c.ok, "status": c.status, "message": c.message}
             for c in report.checks
+        ],
+        "signatures": [
+            {
+                "field": s.field,
+                "revision": s.revision,
+                "revisions": s.revisions,
+                "manifest_sha256": s.manifest_sha256,
+            }
+            for s in report.signatures
         ],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"

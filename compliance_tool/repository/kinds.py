@@ -13,6 +13,11 @@ from dataclasses import dataclass
 from typing import Any
 
 API_VERSION = "governance/v1"
+ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}"
+"""A record id, as the schemas' ``id`` definition has it: a letter or digit, then up to
+127 letters, digits, '.', '_' or '-' (so an id is a safe file name and git path)."""
+ID_RULE = "a letter or digit, then letters, digits, '.', '_' or '-'"
+""":data:`ID_PATTERN` in words, for the messages that refuse an id."""
 
 
 class Kind(enum.StrEnum):

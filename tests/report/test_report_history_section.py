@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.cli import Invoke
-from support.git import commit_all
+from support.git import commit_all, git
 from support.pdf import flat, pdftotext, weasyprint_quiet
 
 
@@ -52,3 +52,30 @@ def test_latest_changes_list_only_governance_commits(
         assert listed in section
     for left_out in ("cli: drop an unused import", "benchmarks: a folder per size", "README"):
         assert left_out not in section
+    assert "shallow boundary" not in text  # a full clone's history is not cut
+
+
+def test_a_report_made_in_a_shallow_clone_says_its_history_is_cut(
+    gitrepo: Path, run_cli: Invoke, tmp_path: Path
+) -> None:
+    """CI checks out one commit by default: the section must not present the cut as the
+    past (the full clone's report is covered above: it has no such sentence)."""
+    model = gitrepo / "inventory" / "models" / "m1.yaml"
+    model.write_text(model.read_text("utf-8").replace("1.2.0", "1.3.0"), encoding="utf-8")
+    head = commit_all(gitrepo, "m1 1.3.0")
+    git(tmp_path, "clone", "-q", "--depth=1", f"file://{gitrepo}", "ci")
+    pdf = tmp_path / "report.pdf"
+    with weasyprint_quiet():
+        result = run_cli(
+            "--repo", tmp_path / "ci", "report", "--as-of", "2026-03-02", "--unsigned",
+            "--output", pdf,
+        )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    text = flat(pdftotext(pdf, "-layout"))
+    start = text.rindex("History and trend")  # the heading, after the contents
+    section = text[start : text.index("Provenance", start)]
+    assert (
+        "The history is cut at the shallow boundary: the report was made in a shallow clone "
+        f"whose history starts at commit {head[:12]} of "
+    ) in section
+    assert "so earlier commits and trend points are missing" in section

@@ -157,3 +157,23 @@ def cover_up(writer: IncrementalPdfFileWriter) -> None:
 
     box = RawContent(b"q 1 1 1 rg 40 380 515 140 re f Q", box=BoxConstraints(595, 842))
     writer.add_stream_to_page(0, writer.add_object(box.as_form_xobject()))
+
+
+def replace_attachment(name: str, data: bytes) -> Callable[[IncrementalPdfFileWriter], None]:
+    """A change that points the embedded file ``name`` at a new stream holding ``data``
+    (the old stream stays in the earlier revision, as an incremental update leaves it)."""
+    from pyhanko.pdf_utils import generic
+
+    def change(writer: IncrementalPdfFileWriter) -> None:
+        names = writer.root["/Names"]["/EmbeddedFiles"]["/Names"]
+        for index in range(0, len(names) - 1, 2):
+            if str(names[index]) == name:
+                spec = names[index + 1].get_object()
+                spec["/EF"][generic.NameObject("/F")] = writer.add_object(
+                    generic.StreamObject(stream_data=data)
+                )
+                writer.update_container(spec)
+                return
+        raise AssertionError(f"no embedded file {name}")
+
+    return change

@@ -45,6 +45,8 @@ class HistorySection:
     trend: tuple[TrendRow, ...]
     trend_chart: str | None
     """Drawn from two month ends on."""
+    shallow: str | None = None
+    """In a shallow clone, the sentence that the history is cut at its boundary."""
 
 
 def _trend_chart(points: Sequence[TrendPoint]) -> str | None:
@@ -86,4 +88,5 @@ def build_history(history: Mapping[str, Any] | None) -> HistorySection | None:
             for p in points
         ),
         trend_chart=_trend_chart(points),
+        shallow=history.get("shallow"),
     )
