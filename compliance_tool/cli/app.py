@@ -27,6 +27,7 @@ from compliance_tool.repository.session import (
     Where,
     locate,
 )
+from compliance_tool.repository.sources import close_repos
 from compliance_tool.repository.writing import write_output
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -71,6 +72,8 @@ class ToolGroup(click.Group):
                 fg="red",
             )
             ctx.exit(EXIT_INTERNAL)
+        finally:
+            close_repos()
 
 
 @click.group(

@@ -12,6 +12,7 @@ import hashlib
 import os
 import posixpath
 import stat
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -297,17 +298,32 @@ class GitSource:
         }
 
 
+_OPEN_REPOS: weakref.WeakSet[git.Repo] = weakref.WeakSet()
+"""Repositories opened by :func:`open_repo` and not yet closed."""
+
+
 def open_repo(root: Path) -> git.Repo:
     """The git repository holding ``root``; a clear error when there is none."""
     import git
 
     try:
-        return git.Repo(root, search_parent_directories=True)
+        repo = git.Repo(root, search_parent_directories=True)
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise GitError(
             f"{root} is not inside a git repository",
             hint="--ref and history need git: run 'git init' and commit the inventory",
         ) from None
+    _OPEN_REPOS.add(repo)
+    return repo
+
+
+def close_repos() -> None:
+    """End the git processes (``cat-file --batch``) of every repository opened so far: a
+    command's reads are done, and a process left running outlives the command that
+    started it when the tool runs in-process (tests, an embedding program)."""
+    for repo in list(_OPEN_REPOS):
+        repo.close()
+    _OPEN_REPOS.clear()
 
 
 def git_failure(error: git.GitCommandError, action: str) -> GitError:
