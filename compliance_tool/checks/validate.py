@@ -2,8 +2,9 @@
 
 Per file: YAML safety and syntax, apiVersion/kind/id, and the JSON Schema (done by the
 loader, cached by content). Across files: duplicate ids, references that resolve,
-lineage without cycles, and repository files (runbooks, DPIAs, reviews) that exist
-inside the repository. Validation of a subset (the files of a pull request) checks those
+lineage without cycles, repository files (runbooks, DPIAs, reviews) that exist
+inside the repository, and text that reads as written (bidi controls, lookalike letters:
+:mod:`~compliance_tool.checks.text_safety`). Validation of a subset (the files of a pull request) checks those
 files against the whole repository without parsing the rest.
 """
 
@@ -15,6 +16,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from compliance_tool.checks.text_safety import text_problems
 from compliance_tool.repository.cache import CacheFile
 from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
 from compliance_tool.repository.loader import Inventory, Record
@@ -171,6 +173,7 @@ def _validate(
         problems.extend(reference_problems(inventory, record))
         problems.extend(_file_problems(inventory, record))
     problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))
+    problems.extend(text_problems(inventory, records))
     result = ValidationResult(tuple(sorted(set(problems))), len(paths), inventory.source.label)
     return result, records
 
