@@ -114,9 +114,16 @@ def lookalike_notes(text: str) -> list[str]:
     """Each character of ``text`` that is not what it looks like, named."""
     notes = []
     for index, char in enumerate(text):
-        if _fold(char) != unicodedata.normalize("NFC", char) or (char.isspace() and char != " "):
+        if _fold(char) != unicodedata.normalize("NFC", char) or (
+            char.isspace() and (char != " " or _extra_space(text, index))
+        ):
             notes.append(_named(char, index))
     return notes
+
+
+def _extra_space(text: str, index: int) -> bool:
+    """A space that shows as nothing: leading, trailing, or after another space."""
+    return index in (0, len(text) - 1) or text[index - 1].isspace()
 
 
 def _words(text: str) -> Iterator[tuple[int, str]]:
