@@ -36,6 +36,10 @@ LEFT-TO-RIGHT and RIGHT-TO-LEFT MARKs, the embeddings and overrides (U+202A-U+20
 the isolates (U+2066-U+2069)."""
 
 _BIDI = re.compile("[" + "".join(sorted(BIDI_CONTROLS)) + "]")
+_FOREIGN = re.compile(
+    "[\u0370-\u03ff\u0400-\u052f\u1c80-\u1c8f\u1f00-\u1fff\u2de0-\u2dff\ua640-\ua69f]"
+)
+"""The Greek and Cyrillic blocks: text without them cannot mix these scripts with Latin."""
 
 NAME_FIELDS = frozenset({"name", "title", "organisation"})
 """Fields (at any depth) that name something to a reader, checked for mixed scripts."""
@@ -137,8 +141,7 @@ def mixed_script(text: str) -> tuple[list[str], list[str]] | None:
     Latin with Cyrillic or Greek letters, or a Cyrillic or Greek word made only of Latin
     lookalikes in Latin text. A word written wholly in one script is left alone
     (``Ivan Petrov (Иван Петров)``)."""
-    latin = any(script(c) == "LATIN" for c in text)
-    if not latin:
+    if not _FOREIGN.search(text) or not any(script(c) == "LATIN" for c in text):
         return None
     found: list[tuple[int, str]] = []
     for start, word in _words(text):
@@ -190,8 +193,16 @@ def text_problems(inventory: Inventory, records: Iterable[Record]) -> list[Probl
                 people.setdefault(skeleton(name), []).append(person)
     found: list[Problem] = []
     for record in records:
-        found.extend(_bidi_problems(record))
-        found.extend(_name_problems(record, people))
+        for path, text, is_key in _strings(record.data):
+            person_name = record.kind is Kind.PERSON and path == ("name",)
+            if text.isascii() and not person_name:
+                continue  # no bidi control, no other script; spaces matter in people only
+            if _BIDI.search(text):
+                found.append(_bidi_problem(record, path, text, is_key))
+            if not is_key and path and path[-1] in NAME_FIELDS:
+                problem = _name_problem(record, path, text, people if person_name else {})
+                if problem is not None:
+                    found.append(problem)
     return found
 
 
@@ -202,68 +213,70 @@ def _problem(
     return Problem(record.path, line, column, record.kind.value, dotted(path), message, hint, code)
 
 
-def _strings(value: Any, path: Path = ()) -> Iterator[tuple[Path, str, bool]]:
+def _strings(data: Any) -> Iterator[tuple[Path, str, bool]]:
     """Every string of a record with its path: values, and mapping keys (``True``)."""
-    if isinstance(value, str):
-        yield path, value, False
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            if isinstance(key, str):
-                yield (*path, key), key, True
-            yield from _strings(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, (*path, index))
+    stack: list[tuple[Path, Any]] = [((), data)]
+    while stack:
+        path, value = stack.pop()
+        if isinstance(value, str):
+            yield path, value, False
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                if isinstance(key, str):
+                    yield (*path, key), key, True
+                if isinstance(item, (str, dict, list)):
+                    stack.append(((*path, key), item))
+        elif isinstance(value, list):
+            stack.extend(
+                ((*path, index), item)
+                for index, item in enumerate(value)
+                if isinstance(item, (str, dict, list))
+            )
 
 
-def _bidi_problems(record: Record) -> Iterator[Problem]:
-    for path, text, is_key in _strings(record.data):
-        if not _BIDI.search(text):
-            continue
-        notes = [_named(c, i) for i, c in enumerate(text) if c in BIDI_CONTROLS]
-        what = "key" if is_key else "value"
-        count = "a bidi control" if len(notes) == 1 else f"{len(notes)} bidi controls"
-        message = (
-            f"{what} '{shown(text)}' holds {count} ({_listed(notes)}), which changes "
-            "the order the text after it is shown in"
-        )
-        shows = displayed(text)
-        hint = "remove it: write the text in the order it is read"
-        if shows is not None:
-            hint = f"it is shown as '{shows}'; " + hint
-        yield _problem(record, path, message, hint, "bidi-control", key=is_key)
+def _bidi_problem(record: Record, path: Path, text: str, is_key: bool) -> Problem:
+    notes = [_named(c, i) for i, c in enumerate(text) if c in BIDI_CONTROLS]
+    what = "key" if is_key else "value"
+    count = "a bidi control" if len(notes) == 1 else f"{len(notes)} bidi controls"
+    message = (
+        f"{what} '{shown(text)}' holds {count} ({_listed(notes)}), which changes "
+        "the order the text after it is shown in"
+    )
+    shows = displayed(text)
+    hint = "remove it: write the text in the order it is read"
+    if shows is not None:
+        hint = f"it is shown as '{shows}'; " + hint
+    return _problem(record, path, message, hint, "bidi-control", key=is_key)
 
 
-def _name_problems(record: Record, people: dict[str, list[Record]]) -> Iterator[Problem]:
-    for path, text, is_key in _strings(record.data):
-        if is_key or not path or path[-1] not in NAME_FIELDS:
-            continue
-        person_name = record.kind is Kind.PERSON and path == ("name",)
-        twins = _twins(record, text, people) if person_name else []
+def _name_problem(
+    record: Record, path: Path, text: str, people: dict[str, list[Record]]
+) -> Problem | None:
+    """A name mixing scripts, or a person's name that looks like another person's."""
+    twins = _twins(record, text, people) if people else []
+    mixed = mixed_script(text)
+    if mixed is not None:
+        scripts, notes = mixed
+        message = f"'{shown(text)}' mixes {_and(scripts)} ({_listed(notes)})"
         like = skeleton(text)
-        mixed = mixed_script(text)
-        if mixed is not None:
-            scripts, notes = mixed
-            message = f"'{shown(text)}' mixes {_and(scripts)} ({_listed(notes)})"
-            if twins:
-                hint = f"it looks like {_twin_list(twins)}; write every letter in Latin"
-            elif like != text:
-                hint = (
-                    f"in Latin letters it reads '{shown(like)}': write every letter in one script"
-                )
-            else:
-                hint = "write each word in one script"
-            yield _problem(record, path, message, hint, "mixed-script")
-        elif twins:
-            message = (
-                f"'{shown(text)}' looks like the name of another person "
-                f"({_listed(lookalike_notes(text))})"
-            )
-            hint = (
-                f"it looks like {_twin_list(twins)}; write the name in the letters it is "
-                "spelled with, so that readers can tell the two apart"
-            )
-            yield _problem(record, path, message, hint, "confusable-name")
+        if twins:
+            hint = f"it looks like {_twin_list(twins)}; write every letter in Latin"
+        elif like != text:
+            hint = f"in Latin letters it reads '{shown(like)}': write every letter in one script"
+        else:
+            hint = "write each word in one script"
+        return _problem(record, path, message, hint, "mixed-script")
+    if twins:
+        message = (
+            f"'{shown(text)}' looks like the name of another person "
+            f"({_listed(lookalike_notes(text))})"
+        )
+        hint = (
+            f"it looks like {_twin_list(twins)}; write the name in the letters it is "
+            "spelled with, so that readers can tell the two apart"
+        )
+        return _problem(record, path, message, hint, "confusable-name")
+    return None
 
 
 def _twins(record: Record, name: str, people: dict[str, list[Record]]) -> list[Record]:
