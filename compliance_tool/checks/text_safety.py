@@ -174,7 +174,9 @@ def displayed(text: str) -> str | None:
     if any(unicodedata.bidirectional(c) in ("R", "AL", "AN") for c in text):
         return None
     before, _, after = text.partition("\u202e")
-    shows = before + "".join(MIRRORED.get(c, c) for c in reversed(after))
+    core = after.rstrip()  # white space at the end of a line keeps its place
+    shown_core = "".join(MIRRORED.get(c, c) for c in reversed(core))
+    shows = before + shown_core + after[len(core) :]
     return shows if shows != before + after else None
 
 
@@ -245,7 +247,7 @@ def _bidi_problem(record: Record, path: Path, text: str, is_key: bool) -> Proble
     shows = displayed(text)
     hint = "remove it: write the text in the order it is read"
     if shows is not None:
-        hint = f"it is shown as '{shows}'; " + hint
+        hint = f"it is shown as '{shown(shows)}'; " + hint
     return _problem(record, path, message, hint, "bidi-control", key=is_key)
 
 

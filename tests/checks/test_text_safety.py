@@ -190,6 +190,7 @@ def test_text_in_one_script_per_word_is_not_mixed(text: str) -> None:
         (f"{RLO}gnirocs-tiderc", "credit-scoring"),
         (f"Anna {RLO}Smith", "Anna htimS"),
         (f"a{RLO}(b", "ab)"),  # brackets are mirrored
+        (f"Anna{RLO} Smith ", "AnnahtimS  "),  # a trailing space stays at the end
         (f"Anna Smith{RLO}", None),  # nothing after it
         (f"Anna {RLO}Smith\u202c", None),  # closed: left to the full algorithm
         (f"{RLO}\u05d0\u05d1", None),  # right-to-left letters: likewise
