@@ -3,7 +3,9 @@
 Per file: YAML safety and syntax, apiVersion/kind/id, and the JSON Schema (done by the
 loader, cached by content). Across files: duplicate ids, references that resolve,
 lineage without cycles, repository files (runbooks, DPIAs, reviews) that exist
-inside the repository, and rule files whose ``when``/``require`` schemas compile. Validation of a subset (the files of a pull request) checks those
+inside the repository, rule files whose ``when``/``require`` schemas compile, and text that
+reads as written (bidi controls, lookalike letters: :mod:`~compliance_tool.checks.text_safety`).
+Validation of a subset (the files of a pull request) checks those
 files against the whole repository without parsing the rest.
 """
 
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compliance_tool.checks.rule_schemas import rule_schema_problems
+from compliance_tool.checks.text_safety import text_problems
 from compliance_tool.repository.cache import CacheFile
 from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
 from compliance_tool.repository.loader import Inventory, Record
@@ -78,7 +81,7 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     return result
 
 
-MEMO_FORMAT = 3
+MEMO_FORMAT = 4
 """3: rule files' Cerberus schemas are compiled too."""
 
 
@@ -174,6 +177,7 @@ def _validate(
         problems.extend(_file_problems(inventory, record))
     problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))
     problems.extend(rule_schema_problems(records))
+    problems.extend(text_problems(inventory, records))
     result = ValidationResult(tuple(sorted(set(problems))), len(paths), inventory.source.label)
     return result, records
 

@@ -35,8 +35,8 @@ THRESHOLD_NAMES = {
 @dataclass(frozen=True, slots=True)
 class EscalationStep:
     level: Shown
-    to: str
-    """The person's name, or "the rotation"."""
+    to: Person | None
+    """The person escalated to; None for the rotation itself."""
     after: str
 
 
@@ -55,13 +55,20 @@ class Threshold:
 
 
 @dataclass(frozen=True, slots=True)
+class IncidentAction:
+    what: str
+    """The action and the versions it went between (``rollback 4.2.0→4.1.3``)."""
+    by: Person
+
+
+@dataclass(frozen=True, slots=True)
 class IncidentRow:
     id: str
     title: Shown
     severity: Shown
     detected: Shown
     resolved: Shown
-    actions: tuple[str, ...]
+    actions: tuple[IncidentAction, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,9 +169,7 @@ def _escalation(facts: Facts, rotation: Record | None) -> tuple[EscalationStep, 
     return tuple(
         EscalationStep(
             level=step.get("level"),
-            to="the rotation"
-            if step.get("to") == "rotation"
-            else person(facts, step.get("to")).name,
+            to=None if step.get("to") == "rotation" else person(facts, step.get("to")),
             after=humanise_duration(step.get("after")),
         )
         for step in steps
@@ -208,8 +213,10 @@ def _incidents(evaluated: Evaluated, model_id: str) -> tuple[IncidentRow, ...]:
             detected=i.data.get("detected_at"),
             resolved=i.data.get("resolved_at"),
             actions=tuple(
-                f"{a.get('type')} {a.get('from', '')}→{a.get('to', '')} by "
-                f"{person(facts, a.get('by')).name}".replace(" → ", " ")
+                IncidentAction(
+                    f"{a.get('type')} {a.get('from', '')}→{a.get('to', '')}".removesuffix(" →"),
+                    person(facts, a.get("by")),
+                )
                 for a in i.data.get("actions") or []
                 if isinstance(a, dict)
             ),
