@@ -18,8 +18,8 @@ from compliance_tool.audit.semantic_diff import FieldChange, field_changes
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.config import CONFIG_FILE
 from compliance_tool.repository.kinds import FOLDERS, Kind
-from compliance_tool.repository.sources import open_repo, repo_prefix
-from compliance_tool.repository.yamlio import parse_document
+from compliance_tool.repository.sources import GITLINK, open_repo, repo_prefix, submodule_note
+from compliance_tool.repository.yamlio import MAX_FILE_BYTES, parse_document
 
 if TYPE_CHECKING:
     import git
@@ -64,6 +64,8 @@ class RecordHistory:
     kind: Kind
     id: str
     revisions: tuple[Revision, ...]
+    notes: tuple[str, ...] = ()
+    """What was left out and why (a git submodule at the record's path)."""
 
 
 GOVERNANCE_PATHS = ("inventory/", "policies/", "features/", "schemas/", CONFIG_FILE)
@@ -141,9 +143,12 @@ class BlobReader:
     def data(self, blob: str) -> dict[str, Any] | None:
         if blob == EMPTY_BLOB:
             return None
-        if blob not in self._cache:
-            raw = bytes(self.repo.git.get_object_data(blob)[3])
-            self._cache[blob] = parse_document(raw).data
+        if blob not in self._cache:  # the size first: a file above the limit is never read
+            if self.repo.git.get_object_header(blob)[2] > MAX_FILE_BYTES:
+                self._cache[blob] = None
+            else:
+                raw = bytes(self.repo.git.get_object_data(blob)[3])
+                self._cache[blob] = parse_document(raw).data
         return self._cache[blob]
 
 
@@ -200,6 +205,7 @@ def record_history(
         ) from None
     reader = BlobReader(repo)
     revisions = []
+    notes: dict[str, None] = {}
     for chunk in str(output).split("\x1e"):
         if not chunk.strip():
             continue
@@ -210,12 +216,31 @@ def record_history(
             if not line.startswith(":"):
                 continue
             meta, path = line[1:].split("\t", 1)
-            _, _, old_blob, new_blob, state = meta.split(" ")
-            changes.append((state[0], path[len(prefix) :], old_blob, new_blob))
-        revisions.append(
-            _revision(reader, commit, author, email, date, status, signer, summary, changes)
-        )
-    return RecordHistory(kind, record_id, tuple(revisions))
+            old_mode, new_mode, old_blob, new_blob, state = meta.split(" ")
+            if GITLINK in (old_mode, new_mode):
+                notes[submodule_note(path[len(prefix) :])] = None
+            change = _without_gitlinks(old_mode, new_mode, old_blob, new_blob, state)
+            if change is not None:
+                changes.append((change[0], path[len(prefix) :], change[1], change[2]))
+        if changes:  # a commit that changed only a submodule there changed no record
+            revisions.append(
+                _revision(reader, commit, author, email, date, status, signer, summary, changes)
+            )
+    return RecordHistory(kind, record_id, tuple(revisions), tuple(notes))
+
+
+def _without_gitlinks(
+    old_mode: str, new_mode: str, old: str, new: str, state: str
+) -> tuple[str, str, str] | None:
+    """A change of ``git log --raw`` as (status, old blob, new blob), a submodule on either
+    side counting as no file (it is another repository's commit, not a blob)."""
+    if GITLINK not in (old_mode, new_mode):
+        return state[0], old, new
+    old = EMPTY_BLOB if old_mode in (GITLINK, "000000") else old
+    new = EMPTY_BLOB if new_mode in (GITLINK, "000000") else new
+    if old == new == EMPTY_BLOB:
+        return None
+    return ("A", old, new) if old == EMPTY_BLOB else ("D", old, new)
 
 
 def _revision(

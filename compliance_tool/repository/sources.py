@@ -4,6 +4,12 @@ A :class:`Source` lists the repository's files and reads their bytes. The git so
 reads trees and blobs straight from the object database through one persistent
 ``git cat-file --batch`` process (GitPython's ``get_object_data``): no checkout, no clone.
 Every file carries its git blob id, the key of the parse cache.
+
+Every file is checked before it is read: only regular files (a named pipe would block,
+a device never end), no more than :data:`~compliance_tool.repository.yamlio.MAX_FILE_BYTES`
+(the size comes from ``lstat`` or ``git cat-file --batch-check`` first), never a path
+inside ``.git/``. A git submodule (a gitlink at a commit, a folder holding ``.git`` in the
+working tree) is not part of the repository's content: it is left out with a note.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.kinds import ROOTS
+from compliance_tool.repository.yamlio import MAX_FILE_BYTES, size_issue
 
 if TYPE_CHECKING:
     import git
@@ -38,6 +45,78 @@ class Entry:
     """The git blob id when the source knows it without reading (commits)."""
     link: str | None = None
     """The symlink target when the entry is a symbolic link."""
+    size: int | None = None
+    """The size in bytes when the listing knows it without reading (the working tree's
+    ``lstat`` of a regular file)."""
+    special: str | None = None
+    """What the entry is when it is neither a regular file nor a symlink ("a named pipe",
+    "a socket", "a device"): it is never opened."""
+
+
+class RefusedFile(InventoryError):
+    """A file the tool does not read: not a regular file, or above the size limit.
+    ``message``, ``hint`` and ``code`` are those of the finding it becomes."""
+
+    def __init__(self, path: str, message: str, hint: str, code: str) -> None:
+        super().__init__(message, where=path, hint=hint)
+        self.code = code
+
+
+def _check_size(path: str, size: int) -> None:
+    """RefusedFile when a file of ``size`` bytes is above the limit (the "too-large"
+    finding of :func:`~compliance_tool.repository.yamlio.size_issue`)."""
+    issue = size_issue(size)
+    if issue is not None:
+        raise RefusedFile(path, issue.message, issue.hint, issue.code)
+
+
+def _not_regular(path: str, what: str) -> RefusedFile:
+    return RefusedFile(
+        path,
+        f"file is not a regular file ({what})",
+        "governance folders hold YAML files only: remove it or put the file itself there",
+        "not-regular",
+    )
+
+
+def _special(mode: int) -> str:
+    """What a file that is neither regular nor a symlink is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def submodule_note(path: str) -> str:
+    """The warning for a git submodule found where governance files are read."""
+    return (
+        f"{path} is a git submodule: skipped (governance files are read from this "
+        "repository only; copy the files into it to have them checked)"
+    )
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""Non-blocking: a file swapped for a named pipe after it was listed cannot hang a read."""
+
+
+def _read_bounded(fd: int, path: str, expected: int) -> bytes:
+    """At most :data:`MAX_FILE_BYTES` of the open file ``fd``, expected to hold
+    ``expected`` bytes; RefusedFile when it holds more (it grew since it was listed)."""
+    chunks: list[bytes] = []
+    total = 0
+    want = expected + 1  # one read for the content, one to see the end
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:  # it grew since it was listed: refused with its size now
+            _check_size(path, max(os.fstat(fd).st_size, total))
+        want = min(1 << 16, MAX_FILE_BYTES + 1 - total)  # usually nothing is left
 
 
 class Source(Protocol):
@@ -51,8 +130,13 @@ class Source(Protocol):
         """Every YAML-bearing entry under ``inventory/`` and ``policies/`` by path."""
         ...
 
+    notes: tuple[str, ...]
+    """What the last :meth:`entries` left out and why (a git submodule), for the user."""
+
     def read(self, entry: Entry) -> bytes:
-        """The bytes of one entry (a symlink's target must already have been checked)."""
+        """The bytes of one entry (a symlink's target must already have been checked);
+        :class:`RefusedFile`, before anything is read, when it is not a regular file or
+        is above the size limit."""
         ...
 
     def blob(self, entry: Entry, data: bytes) -> str:
@@ -103,7 +187,18 @@ def _escape_problem(path: str) -> str | None:
     normal = posixpath.normpath(path)
     if normal == ".." or normal.startswith("../"):
         return "escapes the repository (contains '..')"
+    if _in_git_dir(normal):
+        return GIT_DIR_PROBLEM
     return None
+
+
+GIT_DIR_PROBLEM = "is inside .git/, which is git's own folder, not a file of the repository"
+
+
+def _in_git_dir(path: str) -> bool:
+    """Whether a normalised repository path has a ``.git`` component (any case, as git
+    itself refuses on case-insensitive file systems)."""
+    return ".git" in path.lower() and any(p.lower() == ".git" for p in path.split("/"))
 
 
 @dataclass(slots=True)
@@ -113,28 +208,58 @@ class WorktreeSource:
     root: Path
     commit: str | None = None
     label: str = "working tree"
+    notes: tuple[str, ...] = ()
     _checked: dict[str, str | None] = field(default_factory=dict)
 
     def entries(self) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
+        notes: list[str] = []
         for top in ROOTS:
             base = self.root / top
             if not base.is_dir():
                 continue
             for folder, dirs, files in os.walk(base):
-                dirs.sort()
                 relative = Path(folder).relative_to(self.root).as_posix()
+                if ".git" in dirs or ".git" in files:  # a submodule's (or a nested) checkout
+                    dirs.clear()
+                    notes.append(submodule_note(relative))
+                    continue
+                dirs.sort()
                 for name in files:
                     path = f"{relative}/{name}"
                     full = os.path.join(folder, name)
-                    link = os.readlink(full) if os.path.islink(full) else None
-                    found[path] = Entry(path, None, link)
+                    try:  # the one stat per file of a run: type and size, link not followed
+                        info = os.lstat(full)
+                    except OSError:  # removed since the folder was listed
+                        continue
+                    mode = info.st_mode
+                    if stat.S_ISREG(mode):
+                        found[path] = Entry(path, None, None, info.st_size)
+                    elif stat.S_ISLNK(mode):
+                        found[path] = Entry(path, None, os.readlink(full))
+                    else:
+                        found[path] = Entry(path, special=_special(mode))
+        self.notes = tuple(notes)
         return found
 
     def read(self, entry: Entry) -> bytes:
+        if entry.special is not None:
+            raise _not_regular(entry.path, entry.special)
+        if entry.size is not None:
+            _check_size(entry.path, entry.size)
         # os.path.join, not Path's /: this runs for every file of every warm run
-        with open(os.path.join(self.root, entry.path), "rb") as handle:
-            return handle.read()
+        fd = os.open(os.path.join(self.root, entry.path), _READ_FLAGS)
+        try:
+            expected = entry.size
+            if expected is None:  # a symlink: the type and size of what it leads to
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    raise _not_regular(entry.path, _special(info.st_mode))
+                _check_size(entry.path, info.st_size)
+                expected = info.st_size
+            return _read_bounded(fd, entry.path, expected)
+        finally:
+            os.close(fd)
 
     def blob(self, entry: Entry, data: bytes) -> str:
         return blob_id(data)
@@ -154,6 +279,10 @@ class WorktreeSource:
             if os.path.islink(full):
                 return f"is a symlink to {os.readlink(full)}, which leads outside the repository"
             return "leads outside the repository through a symlinked folder"
+        if _in_git_dir(real.relative_to(self.root).as_posix()):
+            if os.path.islink(full):
+                return f"is a symlink to {os.readlink(full)}, which leads into .git/"
+            return "leads into .git/ through a symlinked folder"
         if not full.exists():
             return "does not exist"
         if not stat.S_ISREG(os.stat(full).st_mode):
@@ -200,7 +329,9 @@ class GitSource:
     label: str
     repo: git.Repo
     tree: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """path -> (mode, blob id) for every file of the commit."""
+    """path -> (mode, object id) for every file of the commit, and every submodule
+    (mode 160000, a commit of another repository)."""
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, root: Path, ref: str, repo: git.Repo | None = None) -> GitSource:
@@ -229,29 +360,50 @@ class GitSource:
 
     def entries(self) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
+        notes: list[str] = []
         for path, (mode, blob) in self.tree.items():
             if path.split("/", 1)[0] not in ROOTS:
                 continue
-            link = self._read_blob(blob).decode("utf-8", "replace") if mode == "120000" else None
+            if mode == GITLINK:
+                notes.append(submodule_note(path))
+                continue
+            link = self._read_blob(blob).decode("utf-8", "replace") if mode == SYMLINK else None
             found[path] = Entry(path, blob, link)
+        self.notes = tuple(notes)
         return found
 
     def _read_blob(self, blob: str) -> bytes:
         try:
             return bytes(self.repo.git.get_object_data(blob)[3])
         except ValueError:  # how GitPython says the object database lacks it
-            raise GitError(
-                f"git object {blob} of commit {self.label} is missing",
-                hint="check that the repository is intact ('git fsck'); "
-                "a shallow or partial clone lacks old objects",
-            ) from None
+            raise self._missing(blob) from None
+
+    def _missing(self, blob: str) -> GitError:
+        return GitError(
+            f"git object {blob} of commit {self.label} is missing",
+            hint="check that the repository is intact ('git fsck'); "
+            "a shallow or partial clone lacks old objects",
+        )
+
+    def _read_checked(self, path: str, blob: str) -> bytes:
+        """The blob ``blob`` read as the file ``path``, once git said it is a blob of
+        allowed size (``cat-file --batch-check``, the batch form of ``cat-file -s``)."""
+        try:
+            _, kind, size = self.repo.git.get_object_header(blob)
+        except ValueError:
+            raise self._missing(blob) from None
+        kind = os.fsdecode(kind)  # GitPython gives bytes
+        if kind != "blob":
+            raise _not_regular(path, f"a git {kind}")
+        _check_size(path, int(size))
+        return self._read_blob(blob)
 
     def read(self, entry: Entry) -> bytes:
         if entry.link is not None:
             target = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), entry.link))
-            return self._read_blob(self.tree[target][1])
+            return self._read_checked(entry.path, self.tree[target][1])
         assert entry.blob is not None
-        return self._read_blob(entry.blob)
+        return self._read_checked(entry.path, entry.blob)
 
     def blob(self, entry: Entry, data: bytes) -> str:
         return entry.blob if entry.link is None and entry.blob else blob_id(data)
@@ -262,16 +414,22 @@ class GitSource:
             return problem
         seen = 0
         path = posixpath.normpath(path)
-        while path in self.tree and self.tree[path][0] == "120000" and seen < 8:
+        first: str | None = None
+        while path in self.tree and self.tree[path][0] == SYMLINK and seen < 8:
             link = self._read_blob(self.tree[path][1]).decode("utf-8", "replace")
+            first = link if first is None else first
             if link.startswith("/"):
                 return "leads outside the repository"
             path = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
             if path == ".." or path.startswith("../"):
                 return "leads outside the repository"
+            if _in_git_dir(path):
+                return f"is a symlink to {first}, which leads into .git/"
             seen += 1
         if path not in self.tree:
             return "does not exist"
+        if self.tree[path][0] == GITLINK:
+            return "is not a regular file"  # a submodule: a folder in the working tree
         return None
 
     def entry_problem(self, entry: Entry) -> str | None:
@@ -286,15 +444,22 @@ class GitSource:
     def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
         if top in self.tree:
             mode, blob = self.tree[top]
-            return {} if mode == "120000" else {top: self._read_blob(blob)}
+            return {} if mode in (SYMLINK, GITLINK) else {top: self._read_blob(blob)}
         below = _below(self.tree, top)
         if not below:
             return None
         return {
             path: self._read_blob(self.tree[path][1])
             for path in below
-            if path.endswith(suffix) and self.tree[path][0] != "120000"
+            if path.endswith(suffix) and self.tree[path][0] not in (SYMLINK, GITLINK)
         }
+
+
+SYMLINK = "120000"
+"""The tree mode of a symbolic link (its blob is the link text)."""
+
+GITLINK = "160000"
+"""The tree mode of a submodule: a commit of another repository, not a blob of this one."""
 
 
 def open_repo(root: Path) -> git.Repo:
@@ -349,6 +514,7 @@ class MemorySource:
     root: Path = Path(".")
     commit: str | None = None
     label: str = "examples"
+    notes: tuple[str, ...] = ()
 
     def entries(self) -> dict[str, Entry]:
         return {p: Entry(p) for p in self.files if p.split("/", 1)[0] in ROOTS}
