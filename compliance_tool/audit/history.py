@@ -143,12 +143,14 @@ class BlobReader:
     def data(self, blob: str) -> dict[str, Any] | None:
         if blob == EMPTY_BLOB:
             return None
-        if blob not in self._cache:  # the size first: a file above the limit is never read
-            if self.repo.git.get_object_header(blob)[2] > MAX_FILE_BYTES:
+        if blob not in self._cache:  # git says the size first: a file above the limit
+            _, _, size, stream = self.repo.git.stream_object_data(blob)
+            if size > MAX_FILE_BYTES:  # is passed over in pieces, never held
+                while stream.read(1 << 20):
+                    pass
                 self._cache[blob] = None
             else:
-                raw = bytes(self.repo.git.get_object_data(blob)[3])
-                self._cache[blob] = parse_document(raw).data
+                self._cache[blob] = parse_document(bytes(stream.read())).data
         return self._cache[blob]
 
 

@@ -7,7 +7,7 @@ Every file carries its git blob id, the key of the parse cache.
 
 Every file is checked before it is read: only regular files (a named pipe would block,
 a device never end), no more than :data:`~compliance_tool.repository.yamlio.MAX_FILE_BYTES`
-(the size comes from ``lstat`` or ``git cat-file --batch-check`` first), never a path
+(the size comes first, from ``lstat`` or ``git ls-tree --long``), never a path
 inside ``.git/``. A git submodule (a gitlink at a commit, a folder holding ``.git`` in the
 working tree) is not part of the repository's content: it is left out with a note.
 """
@@ -47,7 +47,7 @@ class Entry:
     """The symlink target when the entry is a symbolic link."""
     size: int | None = None
     """The size in bytes when the listing knows it without reading (the working tree's
-    ``lstat`` of a regular file)."""
+    ``lstat`` of a regular file, ``git ls-tree --long`` at a commit)."""
     special: str | None = None
     """What the entry is when it is neither a regular file nor a symlink ("a named pipe",
     "a socket", "a device"): it is never opened."""
@@ -74,7 +74,7 @@ def _not_regular(path: str, what: str) -> RefusedFile:
     return RefusedFile(
         path,
         f"file is not a regular file ({what})",
-        "governance folders hold YAML files only: remove it or put the file itself there",
+        "replace it with a regular YAML file, or remove it",
         "not-regular",
     )
 
@@ -94,7 +94,7 @@ def submodule_note(path: str) -> str:
     """The warning for a git submodule found where governance files are read."""
     return (
         f"{path} is a git submodule: skipped (governance files are read from this "
-        "repository only; copy the files into it to have them checked)"
+        "repository only; copy its files into this repository to have them checked)"
     )
 
 
@@ -220,7 +220,7 @@ class WorktreeSource:
                 continue
             for folder, dirs, files in os.walk(base):
                 relative = Path(folder).relative_to(self.root).as_posix()
-                if ".git" in dirs or ".git" in files:  # a submodule's (or a nested) checkout
+                if ".git" in dirs or ".git" in files:  # a submodule, or another repository inside
                     dirs.clear()
                     notes.append(submodule_note(relative))
                     continue
@@ -328,9 +328,9 @@ class GitSource:
     commit: str | None
     label: str
     repo: git.Repo
-    tree: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """path -> (mode, object id) for every file of the commit, and every submodule
-    (mode 160000, a commit of another repository)."""
+    tree: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    """path -> (mode, object id, size in bytes) for every file of the commit, and every
+    submodule (mode 160000, a commit of another repository, size 0)."""
     notes: tuple[str, ...] = ()
 
     @classmethod
@@ -341,34 +341,34 @@ class GitSource:
         repo = repo or open_repo(root)
         sha = resolve_commit(repo, ref)
         prefix = repo_prefix(repo, root).rstrip("/")
-        try:
-            listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
+        try:  # --long: every blob's size, known before any blob is read
+            listing = repo.git.ls_tree("-r", "-z", "--long", "--full-tree", sha)
         except git.GitCommandError as error:
             raise git_failure(error, f"listing the files of commit {sha[:12]}") from None
-        tree: dict[str, tuple[str, str]] = {}
+        tree: dict[str, tuple[str, str, int]] = {}
         for item in listing.split("\0"):
             if not item:
                 continue
             meta, path = item.split("\t", 1)
-            mode, _kind, blob = meta.split(" ")
+            mode, _kind, blob, size = meta.split()  # the size is padded; "-" for a submodule
             if prefix:
                 if not path.startswith(prefix + "/"):
                     continue
                 path = path[len(prefix) + 1 :]
-            tree[path] = (mode, blob)
+            tree[path] = (mode, blob, int(size) if size.isdigit() else 0)
         return cls(root=root, commit=sha, label=sha[:12], repo=repo, tree=tree)
 
     def entries(self) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
         notes: list[str] = []
-        for path, (mode, blob) in self.tree.items():
+        for path, (mode, blob, size) in self.tree.items():
             if path.split("/", 1)[0] not in ROOTS:
                 continue
             if mode == GITLINK:
                 notes.append(submodule_note(path))
                 continue
             link = self._read_blob(blob).decode("utf-8", "replace") if mode == SYMLINK else None
-            found[path] = Entry(path, blob, link)
+            found[path] = Entry(path, blob, link, None if link is not None else size)
         self.notes = tuple(notes)
         return found
 
@@ -376,34 +376,20 @@ class GitSource:
         try:
             return bytes(self.repo.git.get_object_data(blob)[3])
         except ValueError:  # how GitPython says the object database lacks it
-            raise self._missing(blob) from None
-
-    def _missing(self, blob: str) -> GitError:
-        return GitError(
-            f"git object {blob} of commit {self.label} is missing",
-            hint="check that the repository is intact ('git fsck'); "
-            "a shallow or partial clone lacks old objects",
-        )
-
-    def _read_checked(self, path: str, blob: str) -> bytes:
-        """The blob ``blob`` read as the file ``path``, once git said it is a blob of
-        allowed size (``cat-file --batch-check``, the batch form of ``cat-file -s``)."""
-        try:
-            _, kind, size = self.repo.git.get_object_header(blob)
-        except ValueError:
-            raise self._missing(blob) from None
-        kind = os.fsdecode(kind)  # GitPython gives bytes
-        if kind != "blob":
-            raise _not_regular(path, f"a git {kind}")
-        _check_size(path, int(size))
-        return self._read_blob(blob)
+            raise GitError(
+                f"git object {blob} of commit {self.label} is missing",
+                hint="check that the repository is intact ('git fsck'); "
+                "a shallow or partial clone lacks old objects",
+            ) from None
 
     def read(self, entry: Entry) -> bytes:
-        if entry.link is not None:
+        blob, size = entry.blob, entry.size
+        if entry.link is not None:  # what it leads to, which file_problem checked
             target = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), entry.link))
-            return self._read_checked(entry.path, self.tree[target][1])
-        assert entry.blob is not None
-        return self._read_checked(entry.path, entry.blob)
+            _, blob, size = self.tree[target]
+        assert blob is not None and size is not None
+        _check_size(entry.path, size)  # from the listing: a blob above the limit is not read
+        return self._read_blob(blob)
 
     def blob(self, entry: Entry, data: bytes) -> str:
         return entry.blob if entry.link is None and entry.blob else blob_id(data)
@@ -443,7 +429,7 @@ class GitSource:
 
     def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
         if top in self.tree:
-            mode, blob = self.tree[top]
+            mode, blob, _ = self.tree[top]
             return {} if mode in (SYMLINK, GITLINK) else {top: self._read_blob(blob)}
         below = _below(self.tree, top)
         if not below:
