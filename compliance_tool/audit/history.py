@@ -22,8 +22,8 @@ from compliance_tool.audit.shallow import ShallowBoundary, shallow_boundary
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.config import CONFIG_FILE
 from compliance_tool.repository.kinds import FOLDERS, ID_PATTERN, ID_RULE, Kind
-from compliance_tool.repository.sources import open_repo, repo_prefix
-from compliance_tool.repository.yamlio import parse_document
+from compliance_tool.repository.sources import GITLINK, open_repo, repo_prefix, submodule_note
+from compliance_tool.repository.yamlio import MAX_FILE_BYTES, parse_document
 
 if TYPE_CHECKING:
     import git
@@ -71,6 +71,8 @@ class RecordHistory:
     revisions: tuple[Revision, ...]
     shallow: ShallowBoundary | None = None
     """Where the history is cut when the repository is a shallow clone."""
+    notes: tuple[str, ...] = ()
+    """What was left out and why (a git submodule at the record's path)."""
 
 
 GOVERNANCE_PATHS = ("inventory/", "policies/", "features/", "schemas/", CONFIG_FILE)
@@ -148,9 +150,14 @@ class BlobReader:
     def data(self, blob: str) -> dict[str, Any] | None:
         if blob == EMPTY_BLOB:
             return None
-        if blob not in self._cache:
-            raw = bytes(self.repo.git.get_object_data(blob)[3])
-            self._cache[blob] = parse_document(raw).data
+        if blob not in self._cache:  # git says the size first: a file above the limit
+            _, _, size, stream = self.repo.git.stream_object_data(blob)
+            if size > MAX_FILE_BYTES:  # is passed over in pieces, never held
+                while stream.read(1 << 20):
+                    pass
+                self._cache[blob] = None
+            else:
+                self._cache[blob] = parse_document(bytes(stream.read())).data
         return self._cache[blob]
 
 
@@ -219,6 +226,7 @@ def record_history(
     boundary = shallow_boundary(repo, ref)
     cut = boundary.commits if boundary is not None else frozenset()
     revisions = []
+    notes: dict[str, None] = {}
     for chunk in str(output).split("\x1e"):
         if not chunk.strip():
             continue
@@ -229,19 +237,39 @@ def record_history(
             if not line.startswith(":"):
                 continue
             meta, path = line[1:].split("\t", 1)
-            _, _, old_blob, new_blob, state = meta.split(" ")
-            changes.append((state[0], path[len(prefix) :], old_blob, new_blob))
+            old_mode, new_mode, old_blob, new_blob, state = meta.split(" ")
+            if GITLINK in (old_mode, new_mode):
+                notes[submodule_note(path[len(prefix) :])] = None
+            change = _without_gitlinks(old_mode, new_mode, old_blob, new_blob, state)
+            if change is not None:
+                changes.append((change[0], path[len(prefix) :], change[1], change[2]))
+        if not changes:  # a commit that changed only a submodule there changed no record
+            continue
         revision = _revision(reader, commit, author, email, date, status, signer, summary, changes)
         if commit in cut and revision.change == "added":
             revision = replace(revision, change="boundary")
         revisions.append(revision)
-    return RecordHistory(kind, record_id, tuple(revisions), boundary)
+    return RecordHistory(kind, record_id, tuple(revisions), boundary, tuple(notes))
 
 
 def _glob_escape(path: str) -> str:
     """``path`` matched literally inside a ``:(glob)`` pathspec (a governance root may sit
     in a folder whose name holds ``*``, ``?``, ``[`` or ``\\``)."""
     return re.sub(r"([*?\[\]\\])", r"\\\1", path)
+
+
+def _without_gitlinks(
+    old_mode: str, new_mode: str, old: str, new: str, state: str
+) -> tuple[str, str, str] | None:
+    """A change of ``git log --raw`` as (status, old blob, new blob), a submodule on either
+    side counting as no file (it is another repository's commit, not a blob)."""
+    if GITLINK not in (old_mode, new_mode):
+        return state[0], old, new
+    old = EMPTY_BLOB if old_mode in (GITLINK, "000000") else old
+    new = EMPTY_BLOB if new_mode in (GITLINK, "000000") else new
+    if old == new == EMPTY_BLOB:
+        return None
+    return ("A", old, new) if old == EMPTY_BLOB else ("D", old, new)
 
 
 def _revision(

@@ -10,9 +10,9 @@ import gc
 import os
 import sys
 import traceback
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -30,6 +30,9 @@ from compliance_tool.repository.session import (
 from compliance_tool.repository.sources import close_repos
 from compliance_tool.repository.writing import write_output
 
+if TYPE_CHECKING:
+    from compliance_tool.repository.loader import Inventory
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -40,6 +43,18 @@ def _color() -> bool | None:
 def say(message: str, *, fg: str | None = None) -> None:
     """Human chatter goes to stderr, so stdout stays clean for machine formats."""
     click.echo(click.style(message, fg=fg) if fg else message, err=True, color=_color())
+
+
+def say_notes(*inventories: Inventory) -> None:
+    """Warn, once each, about what the snapshots left out (a git submodule under
+    inventory/): a note, not a finding, so the exit code does not change."""
+    say_warnings(note for inventory in inventories for note in inventory.source.notes)
+
+
+def say_warnings(notes: Iterable[str]) -> None:
+    """Each distinct note as a ``warning:`` line on stderr."""
+    for note in dict.fromkeys(notes):
+        say(f"warning: {note}", fg="yellow")
 
 
 class ToolGroup(click.Group):

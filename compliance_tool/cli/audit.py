@@ -13,6 +13,8 @@ from compliance_tool.cli.app import (
     date_option,
     format_option,
     say,
+    say_notes,
+    say_warnings,
 )
 from compliance_tool.reporters import DIFF_REPORTERS, HISTORY_REPORTERS, TREND_REPORTERS
 from compliance_tool.repository.session import (
@@ -61,6 +63,7 @@ def diff(
     head_label = head or "working tree"
     result = SemanticDiff(base, head_label, tuple(entities), tuple(results), not no_rules)
     click.echo(DIFF_REPORTERS[output_format](result), nl=False)
+    say_notes(base_inventory, head_inventory)
 
 
 @cli.command()
@@ -93,6 +96,7 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
             f"('{UNSHALLOW}' fetches them)",
             fg="yellow",
         )
+    say_warnings(result.notes)
     if not text:  # the text format shows nothing for no commit: say why, on stderr
         say(f"no commit changed {result.kind.value.lower()} {result.id}")
 

@@ -15,6 +15,7 @@ from compliance_tool.cli.app import (
     format_option,
     ref_option,
     say,
+    say_notes,
     where_of,
 )
 from compliance_tool.errors import (
@@ -117,6 +118,7 @@ def validate(
     if changed is not None:
         targets = sorted(changed & set(targets if targets is not None else inventory.yaml_paths()))
     result = run_validation(inventory, targets)
+    say_notes(inventory)
     formats = [output_format]
     if output_format == "auto":
         formats = ["text", "github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
@@ -202,6 +204,7 @@ def lineage(
     from compliance_tool.checks.lineage import downstream, upstream
 
     inventory = open_inventory(where_of(ctx, ref))
+    say_notes(inventory)
     facts = Facts(inventory, as_of_date(as_of))
     graph = upstream(facts, record_id) if direction == "upstream" else downstream(facts, record_id)
     click.echo(LINEAGE_REPORTERS[output_format](graph), nl=False)

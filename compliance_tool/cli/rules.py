@@ -18,6 +18,7 @@ from compliance_tool.cli.app import (
     parse_formats,
     ref_option,
     say,
+    say_notes,
     scenario_outcomes,
     where_of,
 )
@@ -80,6 +81,7 @@ def check(
     evaluation = evaluate(inventory, as_of_date(as_of), rule_cache(where), jobs or default_jobs())
     result = evaluation.check
     emit(outputs, lambda name: CHECK_REPORTERS[name](result))
+    say_notes(inventory)
     if timings and not result.timings:
         say(
             "timings: none, the result was remembered from an identical earlier run "
@@ -115,6 +117,7 @@ def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str
     result = compute_coverage(inventory, evaluation.check, scenario_outcomes(ctx, ref, as_of))
     report = CoverageResult(result, evaluation.check)
     click.echo(COVERAGE_REPORTERS[output_format](report), nl=False)
+    say_notes(inventory)
 
 
 @cli.group()

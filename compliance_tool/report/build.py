@@ -132,7 +132,7 @@ def build_report(request: ReportRequest) -> BuiltReport:
     scope = governance_scope(
         f for record in inventory for f in linked_files(record.kind, record.data)
     )
-    notices: list[str] = []
+    notices = [f"warning: {note}" for note in inventory.source.notes]  # a skipped submodule
     if request.ref is None and ref is not None:
         notices += _uncommitted_notice(root, scope)
     loaded = load_signer(settings.signing, root) if settings.sign else None

@@ -26,7 +26,7 @@ from compliance_tool.repository.kinds import (
 )
 from compliance_tool.repository.problems import Problem
 from compliance_tool.repository.schemas import SchemaIssue, SchemaSet
-from compliance_tool.repository.sources import Entry, Source
+from compliance_tool.repository.sources import Entry, RefusedFile, Source
 from compliance_tool.repository.yamlio import Document, YamlIssue, parse_document
 from compliance_tool.repository.yamlio import Path as DocPath
 
@@ -287,6 +287,8 @@ class Inventory:
             raw = self.source.read(entry)
         except OSError as exc:
             return f"cannot read file: {exc.strerror}"
+        except RefusedFile as refused:  # not read at all: its type or size names it
+            return refused.message
         blob = self.source.blob(entry, raw)
         self._kept[path] = (raw, blob)
         return blob
@@ -326,6 +328,9 @@ class Inventory:
             problem = _file_problem(
                 path, 1, 1, f"cannot read file: {exc.strerror}", "check permissions", "unreadable"
             )
+            return LoadedFile(path, "", None, (problem,))
+        except RefusedFile as refused:
+            problem = _file_problem(path, 1, 1, refused.message, refused.hint, refused.code)
             return LoadedFile(path, "", None, (problem,))
         parsed = cache.parsed.get(blob) if cache is not None else None
         packed = cache.get(blob) if cache is not None and parsed is None else None

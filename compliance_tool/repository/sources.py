@@ -4,6 +4,12 @@ A :class:`Source` lists the repository's files and reads their bytes. The git so
 reads trees and blobs straight from the object database through one persistent
 ``git cat-file --batch`` process (GitPython's ``get_object_data``): no checkout, no clone.
 Every file carries its git blob id, the key of the parse cache.
+
+Every file is checked before it is read: only regular files (a named pipe would block,
+a device never end), no more than :data:`~compliance_tool.repository.yamlio.MAX_FILE_BYTES`
+(the size comes first, from ``lstat`` or ``git ls-tree --long``), never a path
+inside ``.git/``. A git submodule (a gitlink at a commit, a folder holding ``.git`` in the
+working tree) is not part of the repository's content: it is left out with a note.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.kinds import ROOTS
+from compliance_tool.repository.yamlio import MAX_FILE_BYTES, size_issue
 
 if TYPE_CHECKING:
     import git
@@ -39,6 +46,78 @@ class Entry:
     """The git blob id when the source knows it without reading (commits)."""
     link: str | None = None
     """The symlink target when the entry is a symbolic link."""
+    size: int | None = None
+    """The size in bytes when the listing knows it without reading (the working tree's
+    ``lstat`` of a regular file, ``git ls-tree --long`` at a commit)."""
+    special: str | None = None
+    """What the entry is when it is neither a regular file nor a symlink ("a named pipe",
+    "a socket", "a device"): it is never opened."""
+
+
+class RefusedFile(InventoryError):
+    """A file the tool does not read: not a regular file, or above the size limit.
+    ``message``, ``hint`` and ``code`` are those of the finding it becomes."""
+
+    def __init__(self, path: str, message: str, hint: str, code: str) -> None:
+        super().__init__(message, where=path, hint=hint)
+        self.code = code
+
+
+def _check_size(path: str, size: int) -> None:
+    """RefusedFile when a file of ``size`` bytes is above the limit (the "too-large"
+    finding of :func:`~compliance_tool.repository.yamlio.size_issue`)."""
+    issue = size_issue(size)
+    if issue is not None:
+        raise RefusedFile(path, issue.message, issue.hint, issue.code)
+
+
+def _not_regular(path: str, what: str) -> RefusedFile:
+    return RefusedFile(
+        path,
+        f"file is not a regular file ({what})",
+        "replace it with a regular YAML file, or remove it",
+        "not-regular",
+    )
+
+
+def _special(mode: int) -> str:
+    """What a file that is neither regular nor a symlink is, in words."""
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "not a file"
+
+
+def submodule_note(path: str) -> str:
+    """The warning for a git submodule found where governance files are read."""
+    return (
+        f"{path} is a git submodule: skipped (governance files are read from this "
+        "repository only; copy its files into this repository to have them checked)"
+    )
+
+
+_READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+"""Non-blocking: a file swapped for a named pipe after it was listed cannot hang a read."""
+
+
+def _read_bounded(fd: int, path: str, expected: int) -> bytes:
+    """At most :data:`MAX_FILE_BYTES` of the open file ``fd``, expected to hold
+    ``expected`` bytes; RefusedFile when it holds more (it grew since it was listed)."""
+    chunks: list[bytes] = []
+    total = 0
+    want = expected + 1  # one read for the content, one to see the end
+    while True:
+        chunk = os.read(fd, want)
+        if not chunk:
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > MAX_FILE_BYTES:  # it grew since it was listed: refused with its size now
+            _check_size(path, max(os.fstat(fd).st_size, total))
+        want = min(1 << 16, MAX_FILE_BYTES + 1 - total)  # usually nothing is left
 
 
 class Source(Protocol):
@@ -52,8 +131,13 @@ class Source(Protocol):
         """Every YAML-bearing entry under ``inventory/`` and ``policies/`` by path."""
         ...
 
+    notes: tuple[str, ...]
+    """What the last :meth:`entries` left out and why (a git submodule), for the user."""
+
     def read(self, entry: Entry) -> bytes:
-        """The bytes of one entry (a symlink's target must already have been checked)."""
+        """The bytes of one entry (a symlink's target must already have been checked);
+        :class:`RefusedFile`, before anything is read, when it is not a regular file or
+        is above the size limit."""
         ...
 
     def blob(self, entry: Entry, data: bytes) -> str:
@@ -104,7 +188,18 @@ def _escape_problem(path: str) -> str | None:
     normal = posixpath.normpath(path)
     if normal == ".." or normal.startswith("../"):
         return "escapes the repository (contains '..')"
+    if _in_git_dir(normal):
+        return GIT_DIR_PROBLEM
     return None
+
+
+GIT_DIR_PROBLEM = "is inside .git/, which is git's own folder, not a file of the repository"
+
+
+def _in_git_dir(path: str) -> bool:
+    """Whether a normalised repository path has a ``.git`` component (any case, as git
+    itself refuses on case-insensitive file systems)."""
+    return ".git" in path.lower() and any(p.lower() == ".git" for p in path.split("/"))
 
 
 @dataclass(slots=True)
@@ -114,28 +209,58 @@ class WorktreeSource:
     root: Path
     commit: str | None = None
     label: str = "working tree"
+    notes: tuple[str, ...] = ()
     _checked: dict[str, str | None] = field(default_factory=dict)
 
     def entries(self) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
+        notes: list[str] = []
         for top in ROOTS:
             base = self.root / top
             if not base.is_dir():
                 continue
             for folder, dirs, files in os.walk(base):
-                dirs.sort()
                 relative = Path(folder).relative_to(self.root).as_posix()
+                if ".git" in dirs or ".git" in files:  # a submodule, or another repository inside
+                    dirs.clear()
+                    notes.append(submodule_note(relative))
+                    continue
+                dirs.sort()
                 for name in files:
                     path = f"{relative}/{name}"
                     full = os.path.join(folder, name)
-                    link = os.readlink(full) if os.path.islink(full) else None
-                    found[path] = Entry(path, None, link)
+                    try:  # the one stat per file of a run: type and size, link not followed
+                        info = os.lstat(full)
+                    except OSError:  # removed since the folder was listed
+                        continue
+                    mode = info.st_mode
+                    if stat.S_ISREG(mode):
+                        found[path] = Entry(path, None, None, info.st_size)
+                    elif stat.S_ISLNK(mode):
+                        found[path] = Entry(path, None, os.readlink(full))
+                    else:
+                        found[path] = Entry(path, special=_special(mode))
+        self.notes = tuple(notes)
         return found
 
     def read(self, entry: Entry) -> bytes:
+        if entry.special is not None:
+            raise _not_regular(entry.path, entry.special)
+        if entry.size is not None:
+            _check_size(entry.path, entry.size)
         # os.path.join, not Path's /: this runs for every file of every warm run
-        with open(os.path.join(self.root, entry.path), "rb") as handle:
-            return handle.read()
+        fd = os.open(os.path.join(self.root, entry.path), _READ_FLAGS)
+        try:
+            expected = entry.size
+            if expected is None:  # a symlink: the type and size of what it leads to
+                info = os.fstat(fd)
+                if not stat.S_ISREG(info.st_mode):
+                    raise _not_regular(entry.path, _special(info.st_mode))
+                _check_size(entry.path, info.st_size)
+                expected = info.st_size
+            return _read_bounded(fd, entry.path, expected)
+        finally:
+            os.close(fd)
 
     def blob(self, entry: Entry, data: bytes) -> str:
         return blob_id(data)
@@ -155,6 +280,10 @@ class WorktreeSource:
             if os.path.islink(full):
                 return f"is a symlink to {os.readlink(full)}, which leads outside the repository"
             return "leads outside the repository through a symlinked folder"
+        if _in_git_dir(real.relative_to(self.root).as_posix()):
+            if os.path.islink(full):
+                return f"is a symlink to {os.readlink(full)}, which leads into .git/"
+            return "leads into .git/ through a symlinked folder"
         if not full.exists():
             return "does not exist"
         if not stat.S_ISREG(os.stat(full).st_mode):
@@ -200,8 +329,10 @@ class GitSource:
     commit: str | None
     label: str
     repo: git.Repo
-    tree: dict[str, tuple[str, str]] = field(default_factory=dict)
-    """path -> (mode, blob id) for every file of the commit."""
+    tree: dict[str, tuple[str, str, int]] = field(default_factory=dict)
+    """path -> (mode, object id, size in bytes) for every file of the commit, and every
+    submodule (mode 160000, a commit of another repository, size 0)."""
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def open(cls, root: Path, ref: str, repo: git.Repo | None = None) -> GitSource:
@@ -211,30 +342,35 @@ class GitSource:
         repo = repo or open_repo(root)
         sha = resolve_commit(repo, ref)
         prefix = repo_prefix(repo, root).rstrip("/")
-        try:
-            listing = repo.git.ls_tree("-r", "-z", "--full-tree", sha)
+        try:  # --long: every blob's size, known before any blob is read
+            listing = repo.git.ls_tree("-r", "-z", "--long", "--full-tree", sha)
         except git.GitCommandError as error:
             raise git_failure(error, f"listing the files of commit {sha[:12]}") from None
-        tree: dict[str, tuple[str, str]] = {}
+        tree: dict[str, tuple[str, str, int]] = {}
         for item in listing.split("\0"):
             if not item:
                 continue
             meta, path = item.split("\t", 1)
-            mode, _kind, blob = meta.split(" ")
+            mode, _kind, blob, size = meta.split()  # the size is padded; "-" for a submodule
             if prefix:
                 if not path.startswith(prefix + "/"):
                     continue
                 path = path[len(prefix) + 1 :]
-            tree[path] = (mode, blob)
+            tree[path] = (mode, blob, int(size) if size.isdigit() else 0)
         return cls(root=root, commit=sha, label=sha[:12], repo=repo, tree=tree)
 
     def entries(self) -> dict[str, Entry]:
         found: dict[str, Entry] = {}
-        for path, (mode, blob) in self.tree.items():
+        notes: list[str] = []
+        for path, (mode, blob, size) in self.tree.items():
             if path.split("/", 1)[0] not in ROOTS:
                 continue
-            link = self._read_blob(blob).decode("utf-8", "replace") if mode == "120000" else None
-            found[path] = Entry(path, blob, link)
+            if mode == GITLINK:
+                notes.append(submodule_note(path))
+                continue
+            link = self._read_blob(blob).decode("utf-8", "replace") if mode == SYMLINK else None
+            found[path] = Entry(path, blob, link, None if link is not None else size)
+        self.notes = tuple(notes)
         return found
 
     def _read_blob(self, blob: str) -> bytes:
@@ -248,11 +384,13 @@ class GitSource:
             ) from None
 
     def read(self, entry: Entry) -> bytes:
-        if entry.link is not None:
+        blob, size = entry.blob, entry.size
+        if entry.link is not None:  # what it leads to, which file_problem checked
             target = posixpath.normpath(posixpath.join(posixpath.dirname(entry.path), entry.link))
-            return self._read_blob(self.tree[target][1])
-        assert entry.blob is not None
-        return self._read_blob(entry.blob)
+            _, blob, size = self.tree[target]
+        assert blob is not None and size is not None
+        _check_size(entry.path, size)  # from the listing: a blob above the limit is not read
+        return self._read_blob(blob)
 
     def blob(self, entry: Entry, data: bytes) -> str:
         return entry.blob if entry.link is None and entry.blob else blob_id(data)
@@ -263,16 +401,22 @@ class GitSource:
             return problem
         seen = 0
         path = posixpath.normpath(path)
-        while path in self.tree and self.tree[path][0] == "120000" and seen < 8:
+        first: str | None = None
+        while path in self.tree and self.tree[path][0] == SYMLINK and seen < 8:
             link = self._read_blob(self.tree[path][1]).decode("utf-8", "replace")
+            first = link if first is None else first
             if link.startswith("/"):
                 return "leads outside the repository"
             path = posixpath.normpath(posixpath.join(posixpath.dirname(path), link))
             if path == ".." or path.startswith("../"):
                 return "leads outside the repository"
+            if _in_git_dir(path):
+                return f"is a symlink to {first}, which leads into .git/"
             seen += 1
         if path not in self.tree:
             return "does not exist"
+        if self.tree[path][0] == GITLINK:
+            return "is not a regular file"  # a submodule: a folder in the working tree
         return None
 
     def entry_problem(self, entry: Entry) -> str | None:
@@ -286,17 +430,23 @@ class GitSource:
 
     def documents(self, top: str, suffix: str = "") -> dict[str, bytes] | None:
         if top in self.tree:
-            mode, blob = self.tree[top]
-            return {} if mode == "120000" else {top: self._read_blob(blob)}
+            mode, blob, _ = self.tree[top]
+            return {} if mode in (SYMLINK, GITLINK) else {top: self._read_blob(blob)}
         below = _below(self.tree, top)
         if not below:
             return None
         return {
             path: self._read_blob(self.tree[path][1])
             for path in below
-            if path.endswith(suffix) and self.tree[path][0] != "120000"
+            if path.endswith(suffix) and self.tree[path][0] not in (SYMLINK, GITLINK)
         }
 
+
+SYMLINK = "120000"
+"""The tree mode of a symbolic link (its blob is the link text)."""
+
+GITLINK = "160000"
+"""The tree mode of a submodule: a commit of another repository, not a blob of this one."""
 
 _OPEN_REPOS: weakref.WeakSet[git.Repo] = weakref.WeakSet()
 """Repositories opened by :func:`open_repo` and not yet closed."""
@@ -365,6 +515,7 @@ class MemorySource:
     root: Path = Path(".")
     commit: str | None = None
     label: str = "examples"
+    notes: tuple[str, ...] = ()
 
     def entries(self) -> dict[str, Entry]:
         return {p: Entry(p) for p in self.files if p.split("/", 1)[0] in ROOTS}

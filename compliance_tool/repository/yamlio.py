@@ -169,16 +169,26 @@ def _fail(code: str, message: str, hint: str, line: int = 1, column: int = 1) ->
     return Document(None, {}, {}, (YamlIssue(line, column, message, hint, code),))
 
 
+def size_issue(size: int) -> YamlIssue | None:
+    """The finding for a file of ``size`` bytes above :data:`MAX_FILE_BYTES`, or None.
+    Sources ask it with the size from ``stat`` or git before reading, so a huge file is
+    refused without being read."""
+    if size <= MAX_FILE_BYTES:
+        return None
+    return YamlIssue(
+        1,
+        1,
+        f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
+        "split it: one entity per file",
+        "too-large",
+    )
+
+
 def decode(raw: bytes) -> str | YamlIssue:
     """Bytes to text, refusing what an inventory file must never be."""
-    if len(raw) > MAX_FILE_BYTES:
-        return YamlIssue(
-            1,
-            1,
-            f"file is {len(raw):,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
-            "split it: one entity per file",
-            "too-large",
-        )
+    too_large = size_issue(len(raw))
+    if too_large is not None:
+        return too_large
     if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
         return YamlIssue(
             1, 1, "file starts with a byte-order mark", "save it as UTF-8 without BOM", "bom"
