@@ -25,6 +25,7 @@ from compliance_tool.errors import (
 )
 from compliance_tool.repository.session import (
     Where,
+    cache_warnings,
     locate,
 )
 from compliance_tool.repository.writing import write_output
@@ -46,6 +47,7 @@ class ToolGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
+        cache_warnings()  # of an earlier command in this process: not this one's
         try:
             return super().invoke(ctx)
         except ComplianceToolError as error:
@@ -71,6 +73,9 @@ class ToolGroup(click.Group):
                 fg="red",
             )
             ctx.exit(EXIT_INTERNAL)
+        finally:
+            for warning in cache_warnings():
+                say(warning, fg="yellow")
 
 
 @click.group(

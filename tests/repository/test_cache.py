@@ -84,7 +84,9 @@ def test_other_versions_are_misses(entry: CacheFile, monkeypatch: pytest.MonkeyP
 
 def _stamped(entry: CacheFile, value: Any) -> bytes:
     """A file of ``entry``'s exact stamp and key holding ``value``, written by hand."""
-    return marshal.dumps((MAGIC, entry.name, entry.format, cache_module.__version__, KEY, value))
+    stamp = entry.stamp(KEY)
+    assert stamp is not None
+    return marshal.dumps((*stamp, value))
 
 
 def test_code_objects_are_refused(entry: CacheFile) -> None:
