@@ -321,6 +321,88 @@ def _ignore_in_git(folder: Path) -> None:
         pass
 
 
+@dataclass(frozen=True, slots=True)
+class Many:
+    """A shape: a list (or tuple) whose every item has the shape ``item``."""
+
+    item: Shape
+    kind: type = list
+
+
+@dataclass(frozen=True, slots=True)
+class OneOf:
+    """A shape: any of ``options``."""
+
+    options: tuple[Shape, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MapOf:
+    """A shape: a dict whose keys and values have the shapes ``key`` and ``value``."""
+
+    key: Shape
+    value: Shape
+
+
+ANY = object()
+"""A shape: anything plain (already checked by :meth:`CacheFile.load`)."""
+
+JSON = object()
+"""A shape: what YAML or JSON data can be (None, booleans, numbers, text, and lists and
+dicts with text keys of them), so that a parsed document is never of another type."""
+
+Shape = object
+"""What a cache reader expects: a type (``int`` is never ``bool``), a tuple of shapes (a
+tuple of exactly that length), :class:`Many`, :class:`OneOf`, :class:`MapOf`, ANY or JSON."""
+
+_JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
+
+
+def fits(value: object, shape: Shape) -> bool:
+    """Whether ``value`` has ``shape``: each reader checks what it loaded, so an entry of
+    another shape (a layout bug, a hand-made file) is a miss, never an error."""
+    if shape is ANY:
+        return True
+    if shape is JSON:
+        return _is_json(value)
+    if isinstance(shape, type):
+        return type(value) is shape
+    if isinstance(shape, tuple):
+        return (
+            type(value) is tuple
+            and len(value) == len(shape)
+            and all(fits(item, part) for item, part in zip(value, shape, strict=True))
+        )
+    if isinstance(shape, Many):
+        return type(value) is shape.kind and all(fits(item, shape.item) for item in value)  # type: ignore[attr-defined]
+    if isinstance(shape, OneOf):
+        return any(fits(value, option) for option in shape.options)
+    if isinstance(shape, MapOf):
+        return type(value) is dict and all(
+            fits(key, shape.key) and fits(item, shape.value) for key, item in value.items()
+        )
+    raise TypeError(f"not a cache shape: {shape!r}")
+
+
+def _is_json(value: object) -> bool:
+    stack: list[Any] = [value]
+    pop, push = stack.pop, stack.extend
+    while stack:
+        item = pop()
+        kind = type(item)
+        if kind in _JSON_ATOMS:
+            continue
+        if kind is dict:
+            if not all(type(key) is str for key in item):
+                return False
+            push(item.values())
+        elif kind is list:
+            push(item)
+        else:
+            return False
+    return True
+
+
 def is_plain(value: object) -> bool:
     """Whether ``value`` is made only of the types the caches write: None, booleans,
     numbers, text, bytes, and tuples, lists, sets and dicts of them (no code objects)."""

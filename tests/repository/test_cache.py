@@ -332,3 +332,25 @@ SHADOWS = {
 }
 """The memos that, when they answer, mean a cache file is not read at all: removed so that
 the damaged file is really consulted."""
+
+
+def test_fits() -> None:
+    from compliance_tool.repository.cache import ANY, JSON, Many, MapOf, OneOf, fits
+
+    record = (str, int, Many((str, int), tuple), OneOf((str, type(None))))
+    assert fits(("a", 1, (("b", 2),), None), record)
+    assert fits(("a", 1, (), "c"), record)
+    for wrong in (
+        ("a", True, (), None),  # a boolean is not an int
+        ("a", 1, [("b", 2)], None),  # a list is not a tuple
+        ("a", 1, (("b", 2, 3),), None),  # an item too many
+        ("a", 1, (), None, "extra"),
+        ["a", 1, (), None],
+        None,
+    ):
+        assert not fits(wrong, record), wrong
+    assert fits({"k": [1, b"x"]}, MapOf(str, ANY))
+    assert not fits({1: [1]}, MapOf(str, ANY))
+    assert fits({"a": [1, 2.5, None, True, {"b": "c"}]}, JSON)
+    for wrong in ({1: "a"}, {"a": (1,)}, {"a": b"x"}, {"a": {frozenset()}}):
+        assert not fits(wrong, JSON), wrong
