@@ -29,11 +29,13 @@ marshal, not pickle: it is the fastest way to read plain data back, and it never
 from __future__ import annotations
 
 import errno
+import functools
 import hashlib
 import marshal
 import os
 import stat
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -361,27 +363,69 @@ _JSON_ATOMS = frozenset({str, int, float, bool, type(None)})
 def fits(value: object, shape: Shape) -> bool:
     """Whether ``value`` has ``shape``: each reader checks what it loaded, so an entry of
     another shape (a layout bug, a hand-made file) is a miss, never an error."""
+    return _checker(shape)(value)
+
+
+Checker = Callable[[object], bool]
+
+
+@functools.cache
+def _checker(shape: Shape) -> Checker:
+    """A function that checks ``shape``, made once per shape: a warm check tests every
+    remembered result, so the common cases (a type, a tuple of types) are one C-level
+    comparison per value."""
     if shape is ANY:
-        return True
+        return lambda value: True
     if shape is JSON:
-        return _is_json(value)
+        return _is_json
     if isinstance(shape, type):
-        return type(value) is shape
+        return lambda value: type(value) is shape
+    types = _types(shape)
+    if types is not None:
+        return lambda value: type(value) in types
     if isinstance(shape, tuple):
-        return (
-            type(value) is tuple
-            and len(value) == len(shape)
-            and all(fits(item, part) for item, part in zip(value, shape, strict=True))
-        )
+        return _tuple_checker(shape)
     if isinstance(shape, Many):
-        return type(value) is shape.kind and all(fits(item, shape.item) for item in value)  # type: ignore[attr-defined]
+        kind, item = shape.kind, _checker(shape.item)
+        return lambda value: type(value) is kind and all(map(item, value))  # type: ignore[call-overload]
     if isinstance(shape, OneOf):
-        return any(fits(value, option) for option in shape.options)
+        options = [_checker(option) for option in shape.options]
+        return lambda value: any(option(value) for option in options)
     if isinstance(shape, MapOf):
-        return type(value) is dict and all(
-            fits(key, shape.key) and fits(item, shape.value) for key, item in value.items()
+        key, item = _checker(shape.key), _checker(shape.value)
+        return lambda value: (
+            type(value) is dict and all(map(key, value)) and all(map(item, value.values()))
         )
     raise TypeError(f"not a cache shape: {shape!r}")
+
+
+def _types(shape: Shape) -> frozenset[type] | None:
+    """The types ``shape`` allows when it is only a choice of types, else None."""
+    if isinstance(shape, type):
+        return frozenset({shape})
+    if isinstance(shape, OneOf) and all(isinstance(option, type) for option in shape.options):
+        return frozenset(shape.options)  # type: ignore[arg-type]
+    return None
+
+
+def _tuple_checker(shape: tuple[Shape, ...]) -> Checker:
+    size = len(shape)
+    simple = tuple(_types(part) for part in shape)
+    if all(types is not None and len(types) == 1 for types in simple):
+        exact = tuple(next(iter(types)) for types in simple if types is not None)
+        return lambda value: type(value) is tuple and tuple(map(type, value)) == exact
+    parts = [(i, _checker(part)) for i, part in enumerate(shape) if simple[i] is None]
+    allowed = [(i, types) for i, types in enumerate(simple) if types is not None]
+
+    def check(value: object) -> bool:
+        return (
+            type(value) is tuple
+            and len(value) == size
+            and all(type(value[i]) in types for i, types in allowed)
+            and all(part(value[i]) for i, part in parts)
+        )
+
+    return check
 
 
 def _is_json(value: object) -> bool:
