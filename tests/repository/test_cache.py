@@ -354,3 +354,34 @@ def test_fits() -> None:
     assert fits({"a": [1, 2.5, None, True, {"b": "c"}]}, JSON)
     for wrong in ({1: "a"}, {"a": (1,)}, {"a": b"x"}, {"a": {frozenset()}}):
         assert not fits(wrong, JSON), wrong
+
+
+def test_an_entry_made_by_another_user_or_machine_is_a_miss(
+    entry: CacheFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry.save(KEY, VALUE)
+    assert entry.load(KEY) == VALUE
+    secret = cache_module.secret_path()
+    assert secret.is_file() and secret.stat().st_mode & 0o777 == 0o600
+    assert secret.parent.stat().st_mode & 0o777 == 0o700
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))  # another user's secret
+    assert entry.load(KEY) is None  # the same file, the same key: made elsewhere
+    entry.save(KEY, [1])
+    assert entry.load(KEY) == [1]
+
+
+def test_the_secret_is_never_read_or_written_through_a_link(
+    entry: CacheFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    secret = cache_module.secret_path()
+    secret.parent.mkdir(parents=True)
+    target = tmp_path / "target"
+    target.write_bytes(bytes(32))  # a secret anyone can know
+    secret.symlink_to(target)
+    entry.save(KEY, VALUE)
+    assert entry.load(KEY) is None  # no secret: nothing written, nothing read
+    assert not entry.path.exists()
+    assert target.read_bytes() == bytes(32)
+    warning = cache_module.distrust(entry.folder)
+    assert warning is not None and f"{secret} is not a 32-byte regular file" in warning
