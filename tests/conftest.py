@@ -17,12 +17,20 @@ from support.repos import REPO_ROOT, write_minirepo
 from compliance_tool.checks.engine import CheckResult
 
 
+@pytest.fixture(scope="session")
+def user_cache_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tests' ``XDG_CACHE_HOME``, where the tool keeps its per-user cache secret."""
+    return tmp_path_factory.mktemp("user-cache")
+
+
 @pytest.fixture(autouse=True)
-def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No outside setting may change what the tool prints: CI markers, tool options, colour."""
+def clean_env(monkeypatch: pytest.MonkeyPatch, user_cache_home: Path) -> None:
+    """No outside setting may change what the tool prints: CI markers, tool options, colour;
+    and the tool's per-user files go to a folder of the test session, not the home folder."""
     for name in list(os.environ):
         if is_outside_setting(name):
             monkeypatch.delenv(name)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(user_cache_home))
 
 
 @pytest.fixture

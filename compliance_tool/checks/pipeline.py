@@ -12,7 +12,7 @@ from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, S
 from compliance_tool.checks.rule_cache import RuleCache
 from compliance_tool.checks.validate import ValidationResult, files_state_key, validate
 from compliance_tool.errors import InventoryError
-from compliance_tool.repository.cache import CacheFile
+from compliance_tool.repository.cache import CacheFile, Many, OneOf, fits
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory
 from compliance_tool.repository.session import Where, cache_folder
@@ -76,19 +76,39 @@ def _check_key(inventory: Inventory, as_of: dt.date) -> str:
     return f"{inventory.content_key}\0{as_of}"
 
 
+_TEXT_OR_NONE = OneOf((str, type(None)))
+RESULT_SHAPE = (
+    str,  # rule
+    str,  # kind
+    str,  # subject
+    str,  # path
+    int,  # line
+    int,  # column
+    str,  # status
+    Many((str, str, int, int), tuple),  # details: field, message, line, column
+    _TEXT_OR_NONE,  # waiver
+    _TEXT_OR_NONE,  # waiver expires
+)
+"""One result as the check memo keeps it (:func:`remember_check`)."""
+
+CHECK_MEMO_SHAPE = (Many(str), str, Many(RESULT_SHAPE))
+"""The check memo: the files it depended on, their state key, the results."""
+
+
 def remembered_check(engine: Engine, memo: CacheFile, as_of: dt.date) -> CheckResult | None:
-    """The whole result of the last check, when nothing it depended on has changed."""
+    """The whole result of the last check, when it has the memo's shape and nothing it
+    depended on has changed."""
     inventory = engine.inventory
     stored = memo.load(_check_key(inventory, as_of))
-    if stored is None:
+    if stored is None or not fits(stored, CHECK_MEMO_SHAPE):
+        return None
+    files, files_key, packed = stored
+    if files_key != files_state_key(inventory, files):
         return None
     try:
-        files, files_key, packed = stored
-        if type(files) is not list or files_key != files_state_key(inventory, files):
-            return None
         results = _unpack_results(engine, packed)
     except (TypeError, ValueError, KeyError):
-        return None  # an entry of another shape: a miss
+        return None  # a rule, kind or status this tool does not know: a miss
     return CheckResult(
         as_of,
         inventory.source.label,

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from compliance_tool.repository.cache import CacheFile
+from compliance_tool.repository.cache import ANY, CacheFile, Many, OneOf, fits
 
 Packed = tuple[str, int, int, tuple[tuple[str, str, int, int], ...]] | None
 """One rule on one record, compactly: None when 'when' did not select the record, else
@@ -58,15 +58,16 @@ class RuleCache:
         """Whether a result for ``key`` whose facts all still hold is known, that result
         and its reads. An entry of another shape is a miss."""
         found = self.entries.get(key)
-        if found is None:
+        if found is None or not fits(found, _ENTRY_SHAPE):
+            return False, None, ()
+        reads, packed = found
+        if packed is not None and packed[0] not in _STATUSES:
             return False, None, ()
         try:
-            reads, packed = found
-            holds = all(fact(name, arg) == value for name, arg, value in reads)
-            if holds and (packed is None or _is_packed(packed)):
+            if all(fact(name, arg) == value for name, arg, value in reads):
                 return True, packed, reads
-        except (TypeError, ValueError):
-            pass
+        except (TypeError, ValueError, KeyError):
+            pass  # a fact of a name or argument this tool does not know: a miss
         return False, None, ()
 
     def store(self, key: str, reads: Reads, packed: Packed) -> None:
@@ -81,17 +82,7 @@ class RuleCache:
 
 
 _STATUSES = ("pass", "fail")
-
-
-def _is_packed(packed: Any) -> bool:
-    """Whether a stored result has the shape of :data:`Packed` (details included)."""
-    if type(packed) is not tuple or len(packed) != 4:
-        return False
-    status, line, column, details = packed
-    return (
-        status in _STATUSES
-        and type(line) is int
-        and type(column) is int
-        and type(details) is tuple
-        and all(type(d) is tuple and len(d) == 4 for d in details)
-    )
+_READ = (str, str, ANY)
+_PACKED = OneOf((type(None), (str, int, int, Many((str, str, int, int), tuple))))
+_ENTRY_SHAPE = (OneOf((Many(_READ, tuple), Many(_READ, list))), _PACKED)
+"""An entry: the facts read (:data:`Reads`) and the result (:data:`Packed`)."""

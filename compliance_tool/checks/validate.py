@@ -19,7 +19,7 @@ from typing import Any
 
 from compliance_tool.checks.rule_schemas import rule_schema_problems
 from compliance_tool.checks.text_safety import text_problems
-from compliance_tool.repository.cache import CacheFile
+from compliance_tool.repository.cache import CacheFile, Many, fits
 from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
 from compliance_tool.repository.loader import Inventory, Record
 from compliance_tool.repository.problems import Problem
@@ -93,17 +93,22 @@ def _memo(inventory: Inventory) -> CacheFile | None:
     return CacheFile(cache.folder, "validation", MEMO_FORMAT)
 
 
+PROBLEM_SHAPE = (str, int, int, str, str, str, str, str)
+"""A problem as the memo keeps it (:func:`_fields`)."""
+
+MEMO_SHAPE = (Many(str), str, Many(PROBLEM_SHAPE), int)
+"""The memo: linked files, their state key, the problems, the number of files checked."""
+
+
 def _remembered(inventory: Inventory, files_key: str, stored: Any) -> ValidationResult | None:
-    """The remembered result, when the files it linked to are as they were then."""
-    try:
-        linked, linked_key, problems, files_checked = stored
-        found = tuple(Problem(*p) for p in problems)
-    except (TypeError, ValueError):
+    """The remembered result, when it has the memo's shape and the files it linked to are
+    as they were then."""
+    if not fits(stored, MEMO_SHAPE):
         return None
-    if type(linked) is not list or not all(type(p) is str for p in linked):
+    linked, linked_key, problems, files_checked = stored
+    if files_checked < 0 or linked_key != files_state_key(inventory, linked):
         return None
-    if type(files_checked) is not int or linked_key != files_state_key(inventory, linked):
-        return None
+    found = tuple(Problem(*p) for p in problems)
     inventory.content_key = _content_key(files_key, linked_key)
     return ValidationResult(found, files_checked, inventory.source.label)
 

@@ -25,6 +25,7 @@ from compliance_tool.errors import (
 )
 from compliance_tool.repository.session import (
     Where,
+    cache_warnings,
     locate,
 )
 from compliance_tool.repository.sources import close_repos
@@ -62,6 +63,7 @@ class ToolGroup(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
+        cache_warnings()  # of an earlier command in this process: not this one's
         try:
             return super().invoke(ctx)
         except ComplianceToolError as error:
@@ -89,6 +91,8 @@ class ToolGroup(click.Group):
             ctx.exit(EXIT_INTERNAL)
         finally:
             close_repos()
+            for warning in cache_warnings():
+                say(warning, fg="yellow")
 
 
 @click.group(

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from compliance_tool.repository.cache import CacheFile
+from compliance_tool.repository.cache import JSON, CacheFile, Many, OneOf, fits
 from compliance_tool.repository.kinds import (
     API_VERSION,
     FOLDERS,
@@ -175,19 +175,27 @@ def _pack(document: Document, kind: str, issues: list[SchemaIssue], todo: bool) 
     )
 
 
+_DOC_PATH = Many(OneOf((str, int)), tuple)
+_PACKED_SHAPE = (
+    JSON,  # the document's data (None or a dict)
+    Many((int, int, str, str, str, _DOC_PATH), tuple),  # YAML issues
+    str,  # the kind it declares
+    Many((_DOC_PATH, str, str, bool), tuple),  # schema issues
+    bool,  # a placeholder file
+)
+"""A parsed file as :func:`_pack` keeps it."""
+
+
 def _unpack(
     packed: tuple[Any, ...], reload: Callable[[], Document]
 ) -> tuple[Document, str, list[SchemaIssue], bool] | None:
     """A cached file back, or None when the entry is not of the shape :func:`_pack` writes
     (then the file is parsed again: a wrong entry is a miss)."""
-    try:
-        data, issues, kind, schema_issues, todo = packed
-        yaml_issues = tuple(YamlIssue(*i) for i in issues)
-        found = [SchemaIssue(*i) for i in schema_issues]
-    except (TypeError, ValueError):
+    if not fits(packed, _PACKED_SHAPE) or not (packed[0] is None or type(packed[0]) is dict):
         return None
-    if not (data is None or type(data) is dict) or type(kind) is not str or type(todo) is not bool:
-        return None
+    data, issues, kind, schema_issues, todo = packed
+    yaml_issues = tuple(YamlIssue(*i) for i in issues)
+    found = [SchemaIssue(*i) for i in schema_issues]
     return Document(data, None, None, yaml_issues, reload), kind, found, todo
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compliance_tool.repository.cache import CACHE_DIR
+from compliance_tool.repository.cache import CACHE_DIR, distrust, take_warnings
 from compliance_tool.repository.loader import Inventory, ParseCache
 from compliance_tool.repository.schemas import SchemaSet
 from compliance_tool.repository.sources import (
@@ -47,10 +47,33 @@ def open_source(where: Where) -> Source:
 
 def cache_folder(where: Where) -> Path | None:
     """The repository's cache folder, or None when caching is disabled (``--no-cache`` or
-    ``COMPLIANCE_TOOL_NO_CACHE``)."""
+    ``COMPLIANCE_TOOL_NO_CACHE``) or the folder is not the tool's own (git tracks a file
+    in it, it is a link or another user's: see :func:`~compliance_tool.repository.cache.distrust`;
+    asked once per command, and said once as a warning)."""
     if not where.use_cache or os.environ.get("COMPLIANCE_TOOL_NO_CACHE"):
         return None
-    return where.root / CACHE_DIR
+    folder = where.root / CACHE_DIR
+    if folder not in _TRUSTED:
+        warning = distrust(folder)
+        if warning is not None:
+            _WARNINGS.setdefault(warning)
+        _TRUSTED[folder] = warning is None
+    return folder if _TRUSTED[folder] else None
+
+
+_TRUSTED: dict[Path, bool] = {}
+"""Whether each cache folder asked about during this command is the tool's own."""
+
+_WARNINGS: dict[str, None] = {}
+
+
+def cache_warnings() -> list[str]:
+    """What the caches of this command warn about (each once), to be shown on stderr; the
+    next command asks again, since a folder's files may have changed in between."""
+    found = [*_WARNINGS, *take_warnings()]
+    _WARNINGS.clear()
+    _TRUSTED.clear()
+    return list(dict.fromkeys(found))
 
 
 def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:

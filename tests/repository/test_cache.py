@@ -84,7 +84,9 @@ def test_other_versions_are_misses(entry: CacheFile, monkeypatch: pytest.MonkeyP
 
 def _stamped(entry: CacheFile, value: Any) -> bytes:
     """A file of ``entry``'s exact stamp and key holding ``value``, written by hand."""
-    return marshal.dumps((MAGIC, entry.name, entry.format, cache_module.__version__, KEY, value))
+    stamp = entry.stamp(KEY)
+    assert stamp is not None
+    return marshal.dumps((*stamp, value))
 
 
 def test_code_objects_are_refused(entry: CacheFile) -> None:
@@ -330,3 +332,56 @@ SHADOWS = {
 }
 """The memos that, when they answer, mean a cache file is not read at all: removed so that
 the damaged file is really consulted."""
+
+
+def test_fits() -> None:
+    from compliance_tool.repository.cache import ANY, JSON, Many, MapOf, OneOf, fits
+
+    record = (str, int, Many((str, int), tuple), OneOf((str, type(None))))
+    assert fits(("a", 1, (("b", 2),), None), record)
+    assert fits(("a", 1, (), "c"), record)
+    for wrong in (
+        ("a", True, (), None),  # a boolean is not an int
+        ("a", 1, [("b", 2)], None),  # a list is not a tuple
+        ("a", 1, (("b", 2, 3),), None),  # an item too many
+        ("a", 1, (), None, "extra"),
+        ["a", 1, (), None],
+        None,
+    ):
+        assert not fits(wrong, record), wrong
+    assert fits({"k": [1, b"x"]}, MapOf(str, ANY))
+    assert not fits({1: [1]}, MapOf(str, ANY))
+    assert fits({"a": [1, 2.5, None, True, {"b": "c"}]}, JSON)
+    for wrong in ({1: "a"}, {"a": (1,)}, {"a": b"x"}, {"a": {frozenset()}}):
+        assert not fits(wrong, JSON), wrong
+
+
+def test_an_entry_made_by_another_user_or_machine_is_a_miss(
+    entry: CacheFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    entry.save(KEY, VALUE)
+    assert entry.load(KEY) == VALUE
+    secret = cache_module.secret_path()
+    assert secret.is_file() and secret.stat().st_mode & 0o777 == 0o600
+    assert secret.parent.stat().st_mode & 0o777 == 0o700
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "elsewhere"))  # another user's secret
+    assert entry.load(KEY) is None  # the same file, the same key: made elsewhere
+    entry.save(KEY, [1])
+    assert entry.load(KEY) == [1]
+
+
+def test_the_secret_is_never_read_or_written_through_a_link(
+    entry: CacheFile, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "home-cache"))
+    secret = cache_module.secret_path()
+    secret.parent.mkdir(parents=True)
+    target = tmp_path / "target"
+    target.write_bytes(bytes(32))  # a secret anyone can know
+    secret.symlink_to(target)
+    entry.save(KEY, VALUE)
+    assert entry.load(KEY) is None  # no secret: nothing written, nothing read
+    assert not entry.path.exists()
+    assert target.read_bytes() == bytes(32)
+    warning = cache_module.distrust(entry.folder)
+    assert warning is not None and f"{secret} is not a 32-byte regular file" in warning
