@@ -40,7 +40,10 @@ def pii_inventory(tmp_path_factory: pytest.TempPathFactory) -> Inventory:
 
 
 def _messages(errors: Any) -> list[str]:
+    """Every message of Cerberus's error tree; each must be on a field (the finding's
+    line and field name come from it)."""
     if isinstance(errors, dict):
+        assert all(isinstance(key, str | int) for key in errors), f"not on a field: {errors}"
         return [m for value in errors.values() for m in _messages(value)]
     if isinstance(errors, list):
         return [m for item in errors for m in _messages(item)]
@@ -61,6 +64,7 @@ def errors(
     facts.failing = failing
     validator = GovernanceValidator(schema, allow_unknown=True, facts=facts, reads=reads)
     validator.validate(document, normalize=False)
+    assert set(validator.errors) <= set(schema), validator.errors
     return sorted(_messages(validator.errors))
 
 
@@ -424,6 +428,42 @@ def test_approval_by_a_person_no_longer_active(inventory: Inventory) -> None:
     }
     assert errors(inventory, schema, document) == []
     assert errors(inventory, schema, document, dt.date(2027, 7, 1)) == [BY_DEVELOPER]
+
+
+def test_rules_on_people_record_the_facts_they_read(inventory: Inventory) -> None:
+    """A cached result is reused only while the facts it read are unchanged, so each rule
+    must record the person or rotation it looked at (or a cached pass outlives them)."""
+    bkumar = ("person", "bkumar", (True, False, ("ml-sre",)))
+    cvendor = ("person", "cvendor", (True, True, ("ml-sre",)))
+    cases: list[tuple[dict[str, Any], dict[str, Any], tuple[str, str, Any]]] = [
+        ({"p": {"active_person": True}}, {"p": ["cvendor"]}, cvendor),
+        (
+            {"approvals": {"approved_current_version": "deploy"}},
+            {"version": "1", "approvals": [{"stage": "deploy", "version": "1", "by": "bkumar"}]},
+            bkumar,
+        ),
+        (
+            {"oncall": {"rotation_staffed": {"min_members": 1}}},
+            {"oncall": "ml-oncall"},
+            ("rotation", "ml-oncall", (bkumar[1:], cvendor[1:])),
+        ),
+        ({"id": {"on_rotation": True}}, {"id": "bkumar"}, ("on_rotation", "bkumar", True)),
+        ({"f": {"repo_file": True}}, {"f": "runbooks/m1.md"}, ("file", "runbooks/m1.md", None)),
+        (
+            {"id": {"lineage_complete": True}},
+            {"id": "events-raw"},
+            ("lineage_complete", "events-raw", True),
+        ),
+        (
+            {"id": {"personal_data_lineage": False}},
+            {"id": "events-raw"},
+            ("personal_data", "events-raw", False),
+        ),
+    ]
+    for schema, document, read in cases:
+        reads: list[tuple[str, str, Any]] = []
+        assert errors(inventory, schema, document, reads=reads) == []
+        assert read in reads, (schema, reads)
 
 
 # -- waivers -----------------------------------------------------------------------------
