@@ -127,6 +127,23 @@ def test_rotation_staffed(
     assert errors(inventory, schema, {"oncall": "ml-oncall"}, as_of) == expected
 
 
+def test_rotation_staffed_asks_only_what_the_rule_says(tmp_path: Path) -> None:
+    """A rule that sets only one of the two minimums sets no other: a rotation left with
+    no active member passes ``{min_internal: 0}`` and ``{min_members: 0}``."""
+    root = write_minirepo(tmp_path / "repo")
+    edit(root / "inventory/rotations/ml-oncall.yaml", "  - bkumar\n  - cvendor", "  - cvendor")
+    inventory = open_inventory(Where(root, None, use_cache=False))
+    after_contract = dt.date(2027, 7, 1)
+    for constraint in ({"min_internal": 0}, {"min_members": 0}, {}):
+        schema = {"oncall": {"rotation_staffed": constraint}}
+        assert errors(inventory, schema, {"oncall": "ml-oncall"}, after_contract) == []
+    schema = {"oncall": {"rotation_staffed": {"min_members": 1, "min_internal": 1}}}
+    assert errors(inventory, schema, {"oncall": "ml-oncall"}, after_contract) == [
+        "rotation 'ml-oncall' has 0 active internal member(s), needs 1",
+        "rotation 'ml-oncall' has 0 active member(s), needs 1",
+    ]
+
+
 def test_rotation_staffed_names_an_unknown_rotation(inventory: Inventory) -> None:
     schema = {"oncall": {"rotation_staffed": {"min_members": 1}}}
     assert errors(inventory, schema, {"oncall": "nightly"}) == [

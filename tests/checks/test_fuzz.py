@@ -93,6 +93,7 @@ RAW_VALUES = [
     Raw("-.inf"),
     Raw("0x7fffffffffffffffffff"),
     Raw("1e400"),
+    Raw("9" * 5000),  # above Python's limit for converting text to int
     Raw("yes"),
     Raw("~"),
     Raw("'x' * 2"),
