@@ -1,12 +1,17 @@
 """Files that are not what a governance file should be, under inventory/: a huge sparse
 file and a named pipe. Each is a finding at its path, found without reading it, so
 ``validate`` neither runs out of memory nor waits forever. The tool runs in its own
-process, with a timeout, and the memory it used is that process's own peak."""
+process, with a timeout, and the memory it used is that process's own peak.
+
+The peak is read from ``/proc/self/status`` (``VmHWM``) as the tool exits: unlike a child's
+``ru_maxrss``, which keeps the high-water mark of the forking parent (a test process
+holding a few hundred MB), it counts only what the tool itself touched after ``exec``."""
 
 from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,21 +24,39 @@ SPARSE_BYTES = 2_500 * 1024 * 1024
 MEMORY_LIMIT = 200 * 1024 * 1024
 """What ``validate`` may use, in bytes, on a repository holding the sparse file."""
 
+MEASURED_TOOL = """
+import atexit, sys
+from compliance_tool.cli import main
+peak_file = sys.argv.pop(1)
+def record_peak():
+    for line in open("/proc/self/status", encoding="ascii"):
+        if line.startswith("VmHWM:"):
+            open(peak_file, "w", encoding="ascii").write(line.split()[1])
+atexit.register(record_peak)
+sys.argv[0] = "compliance-tool"
+main()
+"""
+"""The tool, run by the test's Python, writing its peak resident memory (kB) to argv[1]."""
+
 
 def run_measured(root: Path, env: dict[str, str], *args: str, timeout: float = 60) -> Measured:
     """``compliance-tool --repo ROOT ARGS...`` in its own process, with its peak resident
-    memory (``ru_maxrss`` of that child, from ``wait4``). The process is killed and the
-    test fails when it runs past ``timeout`` seconds."""
+    memory (``VmHWM`` as it exits). The process is killed and the test fails when it runs
+    past ``timeout`` seconds."""
+    peak_file = root.parent / "peak-kb.txt"
     with (
         open(root.parent / "stdout.txt", "w+", encoding="utf-8") as stdout,
         open(root.parent / "stderr.txt", "w+", encoding="utf-8") as stderr,
     ):
         process = subprocess.Popen(
-            [str(TOOL), "--repo", str(root), *args], env=env, stdout=stdout, stderr=stderr
+            [sys.executable, "-c", MEASURED_TOOL, str(peak_file), "--repo", str(root), *args],
+            env=env,
+            stdout=stdout,
+            stderr=stderr,
         )
         deadline = time.monotonic() + timeout
         while True:
-            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            pid, status, _usage = os.wait4(process.pid, os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > deadline:
@@ -44,8 +67,8 @@ def run_measured(root: Path, env: dict[str, str], *args: str, timeout: float = 6
         process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
         stdout.seek(0)
         stderr.seek(0)
-        # ru_maxrss is in kilobytes on Linux
-        return Measured(process.returncode, stdout.read(), stderr.read(), usage.ru_maxrss * 1024)
+        peak = int(peak_file.read_text("ascii")) * 1024
+        return Measured(process.returncode, stdout.read(), stderr.read(), peak)
 
 
 @dataclass(frozen=True, slots=True)
