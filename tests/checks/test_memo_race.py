@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 from support.cli import Invoke
+from support.repos import TIER_RULE
 
 from compliance_tool.checks.pipeline import evaluate, rule_cache
 from compliance_tool.checks.validate import validate
@@ -18,22 +19,6 @@ from compliance_tool.repository.sources import Entry, WorktreeSource
 
 M1 = "inventory/models/m1.yaml"
 AS_OF = dt.date(2026, 11, 26)
-TIER_RULE = """\
-apiVersion: governance/v1
-kind: Rule
-id: tier-high
-title: Models are high tier
-rationale: A rule whose answer follows one field of the model.
-severity: low
-controls: [OPS-01]
-applies_to: Model
-require:
-  risk:
-    type: dict
-    schema:
-      tier: {allowed: [high]}
-remediation: Raise the tier.
-"""
 
 
 class SavedDuringRun(WorktreeSource):

@@ -12,26 +12,9 @@ from typing import Any
 import pytest
 from click.testing import Result
 from support.cli import Invoke
-from support.repos import edit
+from support.repos import TIER_RULE, edit
 
 from compliance_tool.repository.cache import CACHE_DIR
-
-FAILING_RULE = """\
-apiVersion: governance/v1
-kind: Rule
-id: tier-high
-title: Models are high tier
-rationale: A rule that fails on the minimal repository.
-severity: low
-controls: [OPS-01]
-applies_to: Model
-require:
-  risk:
-    type: dict
-    schema:
-      tier: {allowed: [high]}
-remediation: Raise the tier.
-"""
 
 DATE = ("--as-of", "2026-11-26")
 
@@ -107,7 +90,7 @@ def _reshaped(data: bytes) -> Iterator[tuple[str, bytes]]:
 def test_a_cache_entry_of_the_wrong_shape_answers_like_no_cache(
     minirepo: Path, run_cli: Invoke, broken: bool
 ) -> None:
-    (minirepo / "policies/rules/tier-high.yaml").write_text(FAILING_RULE, encoding="utf-8")
+    (minirepo / "policies/rules/tier-high.yaml").write_text(TIER_RULE, encoding="utf-8")
     if broken:
         edit(minirepo / "inventory/models/m1.yaml", "owner: asmith", "owner: asmth")
     expected = _answers(run_cli, minirepo, "--no-cache")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from click.testing import Result
 from support.cli import Invoke
+from support.repos import TIER_RULE
 
 import compliance_tool.repository.cache as cache_module
 from compliance_tool.repository.cache import CACHE_DIR, MAGIC, CacheFile, is_plain
@@ -234,22 +235,6 @@ def test_two_processes_saving_at_once_leave_a_whole_file(tmp_path: Path) -> None
 
 # -- through the CLI: a damaged cache answers like no cache -----------------------------
 
-FAILING_RULE = """\
-apiVersion: governance/v1
-kind: Rule
-id: tier-high
-title: Models are high tier
-rationale: A rule that fails on the minimal repository.
-severity: low
-controls: [OPS-01]
-applies_to: Model
-require:
-  risk:
-    type: dict
-    schema:
-      tier: {allowed: [high]}
-remediation: Raise the tier.
-"""
 
 DATE = ("--as-of", "2026-11-26")
 
@@ -296,7 +281,7 @@ def _reshape(value: Any) -> Any:
 def test_a_damaged_cache_answers_like_no_cache(
     minirepo: Path, run_cli: Invoke, broken: bool
 ) -> None:
-    (minirepo / "policies/rules/tier-high.yaml").write_text(FAILING_RULE, encoding="utf-8")
+    (minirepo / "policies/rules/tier-high.yaml").write_text(TIER_RULE, encoding="utf-8")
     if broken:
         model = minirepo / "inventory/models/m1.yaml"
         model.write_text(

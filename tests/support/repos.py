@@ -325,3 +325,24 @@ class Sample:
     commit: str
     tree: str
     env: dict[str, str]
+
+
+TIER_RULE = """\
+apiVersion: governance/v1
+kind: Rule
+id: tier-high
+title: Models are high tier
+rationale: A rule whose answer follows one field of the model (the minimal repository's
+  model fails it until its tier is high).
+severity: low
+controls: [OPS-01]
+applies_to: Model
+require:
+  risk:
+    type: dict
+    schema:
+      tier: {allowed: [high]}
+remediation: Raise the tier.
+"""
+"""A rule over the minimal repository (policies/rules/tier-high.yaml) whose result one
+edit of the model flips: what the cache tests remember and then must not misremember."""
