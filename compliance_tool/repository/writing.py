@@ -9,7 +9,6 @@ written through a descriptor of that folder opened without following links.
 from __future__ import annotations
 
 import os
-import secrets
 import stat
 import tempfile
 from collections.abc import Mapping
@@ -102,6 +101,8 @@ def replace_in_folder(folder_fd: int, name: str, data: bytes, mode: int) -> None
     chmod after, so a private key is never readable by others, not even for a moment),
     then a rename over ``name``, which replaces whatever is there, a link included, and
     never follows one. ``OSError`` when it cannot; no temporary file is left behind."""
+    import secrets  # only the writers of key material need it: not at start-up
+
     temp = f".{name}.{secrets.token_hex(8)}.tmp"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
     handle = os.open(temp, flags, mode, dir_fd=folder_fd)
