@@ -30,7 +30,7 @@ from compliance_tool.report.signing_config import (
     ENV_PASSPHRASE_FILE,
     SigningConfig,
 )
-from compliance_tool.repository.sources import git_failure, repo_prefix
+from compliance_tool.repository.sources import tracked_files
 from compliance_tool.repository.writing import open_own_folder, read_in_folder, replace_in_folder
 
 DEV_KEY_DIR = ".compliance-keys"
@@ -375,25 +375,6 @@ def _unsafe_key_folder(folder: Path) -> SigningError | None:
     return None
 
 
-def _tracked_key_files(root: Path) -> list[str]:
-    """The files under ``root/.compliance-keys`` that git tracks (a private key anyone
-    who can clone the repository can read, or material a pull request planted)."""
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-        return []
-    if repo.bare or repo.working_tree_dir is None:
-        return []
-    pathspec = f":(literal){repo_prefix(repo, root)}{DEV_KEY_DIR}"
-    try:
-        listed = str(repo.git.ls_files("-z", "--", pathspec))
-    except git.GitCommandError as exc:
-        raise git_failure(exc, f"listing the tracked files of {DEV_KEY_DIR}/") from None
-    return [name for name in listed.split("\0") if name]
-
-
 def check_development_folder(config: SigningConfig, root: Path) -> None:
     """SigningError, before anything is written, when ``config`` signs with the
     development key and its folder cannot safely hold it: the folder or a file in it is
@@ -401,7 +382,7 @@ def check_development_folder(config: SigningConfig, root: Path) -> None:
     calls it before it creates any file, :func:`load_signer` again before it writes."""
     if config.key is not None:
         return
-    tracked = _tracked_key_files(root)
+    tracked = tracked_files(root / DEV_KEY_DIR)
     if tracked:
         more = f" and {len(tracked) - 3} more" if len(tracked) > 3 else ""
         raise SigningError(

@@ -41,6 +41,9 @@ from pathlib import Path
 from typing import Any
 
 from compliance_tool import __version__
+from compliance_tool.errors import GitError, InventoryError
+from compliance_tool.repository.sources import tracked_files
+from compliance_tool.repository.writing import write_output
 
 CACHE_DIR = ".compliance-cache"
 """The cache folder at the root of a governance repository (ignored by git: see below)."""
@@ -142,20 +145,9 @@ class CacheFile:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
             _ignore_in_git(self.folder)
-            handle, temp = tempfile.mkstemp(dir=self.folder, prefix=f".{self.name}-", suffix=".tmp")
-        except OSError:
+            write_output(self.path, data)  # a temporary file, then a rename
+        except (OSError, InventoryError):
             return
-        done = False
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(data)
-            os.replace(temp, self.path)
-            done = True
-        except OSError:
-            pass
-        finally:
-            if not done:
-                Path(temp).unlink(missing_ok=True)
 
 
 def _keyed(data: bytes, secret: bytes) -> str:
@@ -265,9 +257,10 @@ def distrust(folder: Path) -> str | None:
         return _refused(folder, "is not a folder")
     if info.st_uid != _USER:
         return _refused(folder, f"belongs to another user (uid {info.st_uid})")
-    tracked, failure = _tracked(folder)
-    if failure is not None:
-        return _refused(folder, f"cannot be checked against git ({failure})")
+    try:
+        tracked = tracked_files(folder)
+    except GitError as error:
+        return _refused(folder, f"cannot be checked against git ({error.message})")
     if not tracked:
         return None
     named = ", ".join(tracked[:5]) + (f" and {len(tracked) - 5} more" if len(tracked) > 5 else "")
@@ -283,34 +276,6 @@ def _refused(folder: Path, why: str) -> str:
         f"warning: the cache folder {folder} {why}: caching is off; "
         "delete it and the tool makes its own"
     )
-
-
-def _tracked(folder: Path) -> tuple[list[str], str | None]:
-    """The paths under ``folder`` that git tracks, relative to its parent, and why git
-    could not be asked (None when it answered, or there is no git or no repository: then
-    nothing can be tracked). One ``git ls-files`` of a few milliseconds, no GitPython."""
-    import subprocess
-
-    try:
-        done = subprocess.run(
-            ["git", "--literal-pathspecs", "ls-files", "-z", "--cached", "--", folder.name],
-            cwd=folder.parent,
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            env={**os.environ, "LC_ALL": "C"},
-            timeout=60,
-            check=False,
-        )
-    except FileNotFoundError:
-        return [], None
-    except (OSError, subprocess.SubprocessError) as error:
-        return [], str(error)
-    if done.returncode == 0:
-        return [p for p in done.stdout.decode("utf-8", "replace").split("\0") if p], None
-    said = done.stderr.decode("utf-8", "replace").strip()
-    if "not a git repository" in said:
-        return [], None
-    return [], said.splitlines()[0] if said else f"git exit status {done.returncode}"
 
 
 def _ignore_in_git(folder: Path) -> None:
