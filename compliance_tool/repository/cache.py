@@ -60,6 +60,11 @@ _WARNINGS: dict[str, None] = {}
 """Warnings about cache files not yet shown, in order, each once."""
 
 
+def warn(message: str) -> None:
+    """Keep ``message`` for the CLI to show after the command (once, however often)."""
+    _WARNINGS.setdefault(message)
+
+
 def take_warnings() -> list[str]:
     """The warnings about cache files since the last call (each once), for the CLI to show."""
     found = list(_WARNINGS)
@@ -226,9 +231,7 @@ def _make_secret(path: Path) -> bytes | str:
 
 
 def _ignored(path: Path, why: str) -> None:
-    _WARNINGS.setdefault(
-        f"warning: cache file {path} {why}: ignored; delete it and the tool writes its own"
-    )
+    warn(f"warning: cache file {path} {why}: ignored; delete it and the tool writes its own")
 
 
 def distrust(folder: Path) -> str | None:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from compliance_tool.repository.cache import CACHE_DIR, distrust, take_warnings
+from compliance_tool.repository.cache import CACHE_DIR, distrust, take_warnings, warn
 from compliance_tool.repository.loader import Inventory, ParseCache
 from compliance_tool.repository.schemas import SchemaSet
 from compliance_tool.repository.sources import (
@@ -56,7 +56,7 @@ def cache_folder(where: Where) -> Path | None:
     if folder not in _TRUSTED:
         warning = distrust(folder)
         if warning is not None:
-            _WARNINGS.setdefault(warning)
+            warn(warning)
         _TRUSTED[folder] = warning is None
     return folder if _TRUSTED[folder] else None
 
@@ -64,16 +64,12 @@ def cache_folder(where: Where) -> Path | None:
 _TRUSTED: dict[Path, bool] = {}
 """Whether each cache folder asked about during this command is the tool's own."""
 
-_WARNINGS: dict[str, None] = {}
-
 
 def cache_warnings() -> list[str]:
     """What the caches of this command warn about (each once), to be shown on stderr; the
     next command asks again, since a folder's files may have changed in between."""
-    found = [*_WARNINGS, *take_warnings()]
-    _WARNINGS.clear()
     _TRUSTED.clear()
-    return list(dict.fromkeys(found))
+    return take_warnings()
 
 
 def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
