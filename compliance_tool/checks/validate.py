@@ -20,7 +20,15 @@ from typing import Any
 from compliance_tool.checks.rule_schemas import rule_schema_problems
 from compliance_tool.checks.text_safety import text_problems
 from compliance_tool.repository.cache import CacheFile, Many, fits
-from compliance_tool.repository.kinds import FILE_FIELDS, FOLDERS, REFERENCES, Kind, dotted, walk
+from compliance_tool.repository.kinds import (
+    FILE_FIELDS,
+    FOLDERS,
+    REFERENCES,
+    Kind,
+    dotted,
+    linked_files,
+    walk,
+)
 from compliance_tool.repository.loader import Inventory, Record
 from compliance_tool.repository.problems import Problem
 
@@ -65,15 +73,7 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     if remembered is not None:
         return remembered
     result, records = _validate(inventory, None)
-    linked = sorted(
-        {
-            str(value)
-            for record in records
-            for pattern in FILE_FIELDS.get(record.kind, ())
-            for _, value in walk(record.data, pattern)
-            if isinstance(value, str)
-        }
-    )
+    linked = sorted({path for record in records for path in linked_files(record.kind, record.data)})
     linked_key = files_state_key(inventory, linked)
     inventory.content_key = _content_key(files_key, linked_key)
     problems = [_fields(p) for p in result.problems]
