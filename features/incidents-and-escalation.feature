@@ -1,6 +1,7 @@
 Feature: Incidents and escalation
   Every incident is assessed against the EU AI Act's definition of a serious incident
-  (Art. 73); serious incidents reach the authority within 15 days; lessons are drawn in a
+  (Art. 73); serious incidents reach the authority within the limit of their case (15 days,
+  2 days when widespread or disrupting critical infrastructure, 10 days after a death); lessons are drawn in a
   post-incident review within 10 days of resolution; and a page that nobody answers
   escalates to named people with the authority to act.
 
@@ -20,6 +21,7 @@ Feature: Incidents and escalation
       serious_incident:
         assessed: true
         is_serious: true
+        case: standard
         reported_at: 2026-10-20T09:00:00Z
         authority: BaFin
       """

@@ -23,6 +23,12 @@ from cerberus.errors import BasicErrorHandler, ValidationError
 from compliance_tool.checks.custom_rules import GovernanceValidator
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.fastpath import compile_selector
+from compliance_tool.checks.frameworks import (
+    AppliesFrom,
+    effective_applies_from,
+    frameworks,
+    resolve_applies_from,
+)
 from compliance_tool.checks.rule_cache import Packed, Reads, RuleCache
 from compliance_tool.checks.rule_schemas import compile_schemas, rule_problem
 from compliance_tool.errors import PolicyError
@@ -37,6 +43,8 @@ class Status(enum.StrEnum):
     PASS = "pass"
     FAIL = "fail"
     WAIVED = "waived"
+    UPCOMING = "upcoming"
+    """A failure of a rule that is not yet enforced (before its ``applies_from`` date)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +64,8 @@ class CompiledRule:
     when: GovernanceValidator | None = field(repr=False, compare=False)
     require: GovernanceValidator = field(repr=False, compare=False)
     source: dict[str, Any] = field(repr=False, compare=False)
+    applies_from: AppliesFrom | None = None
+    """From when a failure is enforced: the rule's own date, or its controls'."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +94,8 @@ class Result:
     details: tuple[Detail, ...] = ()
     waiver: str | None = None
     waiver_expires: str | None = None
+    applies_from: AppliesFrom | None = None
+    """For an upcoming result: the date from which it will be a failure."""
 
     @property
     def key(self) -> tuple[str, str, str]:
@@ -105,7 +117,21 @@ class CheckResult:
     @property
     def findings(self) -> list[Result]:
         """Failures and waived failures, sorted by file and line."""
-        return [r for r in self.results if r.status is not Status.PASS]
+        return [r for r in self.results if r.status in (Status.FAIL, Status.WAIVED)]
+
+    @property
+    def upcoming(self) -> list[Result]:
+        """Failures of rules not yet enforced, soonest date first."""
+        found = [r for r in self.results if r.status is Status.UPCOMING]
+        return sorted(
+            found,
+            key=lambda r: (
+                r.applies_from.date if r.applies_from else dt.date.max,
+                r.path,
+                r.line,
+                r.rule,
+            ),
+        )
 
     def failing(self, threshold: Severity = Severity.INFO) -> list[Result]:
         """Unwaived failures at or above ``threshold``."""
@@ -128,6 +154,8 @@ def compile_rules(
     unusable one, and then nothing runs."""
     compiled: list[CompiledRule] = []
     problems: list[Problem] = []
+    known = frameworks(inventory)
+    control_dates = _control_dates(inventory, known, problems)
     for record in inventory.records(Kind.RULE):
         if only is not None and record.id not in only:
             continue
@@ -155,10 +183,15 @@ def compile_rules(
             continue
         validators, mistakes = compile_schemas(record, facts, reads)
         problems.extend(mistakes)
+        own, at, message, hint = resolve_applies_from(data.get("applies_from"), known)
+        if message:
+            problem(("applies_from", *at), message, hint)
+            continue
         require = validators.get("require")
         if require is None:
             continue
         line, _ = record.position()
+        controls = tuple(str(c) for c in data.get("controls") or ())
         compiled.append(
             CompiledRule(
                 id=record.id,
@@ -174,6 +207,7 @@ def compile_rules(
                 when=validators["when"],
                 require=require,
                 source=data,
+                applies_from=effective_applies_from(own, (control_dates.get(c) for c in controls)),
             )
         )
     if problems:
@@ -183,6 +217,43 @@ def compile_rules(
             details=[p.format() for p in sorted(problems)],
         )
     return compiled
+
+
+def _control_dates(
+    inventory: Inventory, known: dict[str, Any], problems: list[Problem]
+) -> dict[str, AppliesFrom | None]:
+    """Each control's ``applies_from`` as a date; a reference that names nothing is a
+    problem of the control file."""
+    dates: dict[str, AppliesFrom | None] = {}
+    for control in inventory.records(Kind.CONTROL):
+        value, at, message, hint = resolve_applies_from(control.data.get("applies_from"), known)
+        if message:
+            path = ("applies_from", *at)
+            line, column = control.position(path)
+            problems.append(
+                Problem(
+                    control.path, line, column, "Control", ".".join(path), message, hint, "rule"
+                )
+            )
+        dates[control.id] = value
+    return dates
+
+
+def mark_upcoming(
+    results: list[Result], rules: Iterable[CompiledRule], as_of: dt.date
+) -> list[Result]:
+    """Turn each failure of a rule not yet enforced on ``as_of`` into 'upcoming'."""
+    pending = {
+        r.id: r.applies_from for r in rules if r.applies_from and not r.applies_from.in_force(as_of)
+    }
+    if not pending:
+        return results
+    return [
+        replace(r, status=Status.UPCOMING, applies_from=pending[r.rule])
+        if r.status is Status.FAIL and r.rule in pending
+        else r
+        for r in results
+    ]
 
 
 # -- evaluating -------------------------------------------------------------------------
@@ -373,7 +444,9 @@ class Engine:
                 if result is not None:
                     results.append(result)
             timings[rule.id] += time.perf_counter() - started
-        results = apply_waivers(results, self.inventory)
+        results = apply_waivers(
+            mark_upcoming(results, self.rules, self.facts.as_of), self.inventory
+        )
         results.sort(key=lambda r: (r.path, r.line, r.rule, r.subject))
         return CheckResult(
             self.facts.as_of,

@@ -251,6 +251,17 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
                     f"unknown {target.value.lower()} '{value}'",
                     _suggest(inventory, target, value),
                 )
+    applies = data.get("applies_from")
+    if record.kind in (Kind.CONTROL, Kind.RULE) and isinstance(applies, dict):
+        framework = inventory.record(Kind.FRAMEWORK, str(applies.get("framework")))
+        dates = framework.data.get("dates") if framework is not None else None
+        ids = [str(d.get("id")) for d in dates or () if isinstance(d, dict)]
+        if framework is not None and str(applies.get("date")) not in ids:
+            dangling(
+                ("applies_from", "date"),
+                f"framework '{framework.id}' has no date '{applies.get('date')}'",
+                "use one of: " + (", ".join(ids) or "none"),
+            )
     if record.kind is Kind.CONTROL:
         for path, mapping in walk(data, ("mappings", "*")):
             if not isinstance(mapping, dict):

@@ -145,8 +145,9 @@ REFERENCES: dict[Kind, tuple[RefField, ...]] = {
         _ref("owner", Kind.TEAM),
         _ref("mappings.*.framework", Kind.FRAMEWORK),
         _ref("evidence.*.attested_by", Kind.PERSON),
+        _ref("applies_from.framework", Kind.FRAMEWORK),
     ),
-    Kind.RULE: (_ref("controls.*", Kind.CONTROL),),
+    Kind.RULE: (_ref("controls.*", Kind.CONTROL), _ref("applies_from.framework", Kind.FRAMEWORK)),
 }
 
 FILE_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
@@ -155,6 +156,7 @@ FILE_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
         ("validation", "report"),
         ("documentation", "model_card"),
         ("documentation", "dpia"),
+        ("risk", "eu_ai_act", "fria", "file"),
     ),
     Kind.DATASET: (("legal", "dpia"), ("contract",)),
     Kind.INCIDENT: (("postmortem",),),

@@ -42,6 +42,8 @@ PLANTED: frozenset[Finding] = frozenset(
         ("INC-02-post-incident-review", "Incident", "INC-2026-0057", "fail"),
         # P7: personal data without a DPIA
         ("DAT-03-dpia-personal-data", "Dataset", "churn-features", "fail"),
+        # P8: a widespread serious incident reported on day six (limit 2 days)
+        ("INC-01-serious-incident-reported-2-days", "Incident", "INC-2026-0064", "fail"),
         # waived, not failing: W-2026-014 covers the overdue validation of fraud-scoring
         ("VAL-01-validation-current", "Model", "fraud-scoring", "waived"),
     }

@@ -43,9 +43,12 @@ id: fw
 title: Example framework
 version: "1.0"
 status: active
+legal_status: standard
 issuer: Example standards body
 source:
   url: https://example.com/framework
+  reference: "Example framework 1.0"
+verified_on: 2026-01-15
 clauses:
   - {id: "C.1", title: "Keep an inventory"}
   - {id: "C.2", title: "Plan for incidents"}
