@@ -1,9 +1,9 @@
 Feature: Incidents and escalation
   Every incident is assessed against the EU AI Act's definition of a serious incident
-  (Art. 73); serious incidents reach the authority within the limit of their case (15 days,
-  2 days when widespread or disrupting critical infrastructure, 10 days after a death); lessons are drawn in a
-  post-incident review within 10 days of resolution; and a page that nobody answers
-  escalates to named people with the authority to act.
+  (Art. 73); serious incidents reach the authority within the limit of their case (15 days;
+  2 days when widespread or disrupting critical infrastructure; 10 days after a death);
+  lessons are drawn in a post-incident review within 10 days of resolution; and a page that
+  nobody answers escalates to named people with the authority to act.
 
   @INC-01
   Scenario: Every incident is assessed for seriousness under Art. 73
@@ -28,6 +28,30 @@ Feature: Incidents and escalation
     When the rules are checked
     Then rule INC-01-serious-incident-reported fails for it
     And rule INC-01-serious-incident-triage passes for it
+
+  @INC-01
+  Scenario: Widespread or critical-infrastructure serious incidents are reported within 2 days
+    Given the serious incidents
+    And only those with serious_incident.case equal to widespread-or-critical-infrastructure
+    Then the selection is not empty
+    And rule INC-01-serious-incident-reported-2-days passes for each
+
+  @INC-01
+  Scenario: A widespread serious incident reported on day six is late, though 15 days would allow it
+    Given an incident record:
+      """yaml
+      id: INC-EXAMPLE-2
+      detected_at: 2026-10-06T08:10:00Z
+      serious_incident:
+        assessed: true
+        is_serious: true
+        case: widespread-or-critical-infrastructure
+        reported_at: 2026-10-12T15:00:00Z
+        authority: BaFin
+      """
+    When the rules are checked
+    Then rule INC-01-serious-incident-reported-2-days fails for it
+    And rule INC-01-serious-incident-case passes for it
 
   @INC-02
   Scenario: Resolved incidents have a post-incident review within 10 days
