@@ -30,7 +30,10 @@ from compliance_tool.repository.session import (
     changed_paths,
     locate,
     open_inventory,
+    origins,
+    repository_schemas,
 )
+from compliance_tool.repository.starter import older_note
 from compliance_tool.repository.writing import write_output
 
 
@@ -130,13 +133,17 @@ def validate(
     files = {p.path for p in result.problems}
     if result.passed:
         say(f"ok: {result.files_checked} files valid ({result.source_label})", fg="green")
-        ctx.exit(EXIT_OK)
-    say(
-        f"{len(result.problems)} problem(s) in {len(files)} of {result.files_checked} files "
-        f"({result.source_label})",
-        fg="red",
-    )
-    ctx.exit(EXIT_FINDINGS)
+    else:
+        say(
+            f"{len(result.problems)} problem(s) in {len(files)} of {result.files_checked} "
+            f"files ({result.source_label})",
+            fg="red",
+        )
+    say(origins(inventory))
+    note = older_note(where.root) if ref is None else None
+    if note is not None:
+        say(f"note: {note}", fg="yellow")
+    ctx.exit(EXIT_OK if result.passed else EXIT_FINDINGS)
 
 
 @cli.command()
@@ -159,7 +166,7 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     from compliance_tool.checks.pipeline import today
     from compliance_tool.repository.kinds import ID_PATTERN, Kind
     from compliance_tool.repository.scaffold import scaffold
-    from compliance_tool.repository.schemas import SchemaSet
+    from compliance_tool.repository.sources import WorktreeSource
 
     chosen = next(k for k in Kind if k.value.lower() == kind)
     if not re.fullmatch(ID_PATTERN, record_id):
@@ -168,7 +175,8 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     target = output or root / chosen.folder / f"{record_id}.yaml"
     if target.exists():
         raise InventoryError(f"{target} already exists", hint="choose another id or edit the file")
-    write_output(target, scaffold(chosen, record_id, SchemaSet(), today()).encode("utf-8"))
+    schemas = repository_schemas(WorktreeSource(root.resolve()))
+    write_output(target, scaffold(chosen, record_id, schemas, today()).encode("utf-8"))
     say(f"wrote {target}: fill in every TODO, then run 'compliance-tool validate {target}'")
 
 

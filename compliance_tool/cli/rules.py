@@ -70,7 +70,7 @@ def check(
     Waived failures never fail the run.
     """
     from compliance_tool.checks.pipeline import default_jobs, evaluate, rule_cache
-    from compliance_tool.repository.kinds import Severity
+    from compliance_tool.repository.kinds import Kind, Severity
 
     choices = list(CHECK_REPORTERS)
     if not formats and os.environ.get("GITHUB_ACTIONS") == "true" and "github" in choices:
@@ -98,6 +98,8 @@ def check(
         f"{len(result.rules)} rules ({result.source_label}, as of {result.as_of})",
         fg="red" if failing else "green",
     )
+    if not inventory.ids[Kind.MODEL]:
+        say("no models yet: add one with 'compliance-tool new model ID'")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
 

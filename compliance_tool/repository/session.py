@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from compliance_tool.repository.cache import CACHE_DIR, distrust, take_warnings, warn
 from compliance_tool.repository.loader import Inventory, ParseCache
-from compliance_tool.repository.schemas import SchemaSet
+from compliance_tool.repository.schemas import SCHEMA_FOLDER, SchemaSet
 from compliance_tool.repository.sources import (
     GitSource,
     Source,
@@ -20,6 +20,7 @@ from compliance_tool.repository.sources import (
     repo_prefix,
     resolve_commit,
 )
+from compliance_tool.repository.starter import PackagedPolicies
 
 if TYPE_CHECKING:
     import git
@@ -39,10 +40,21 @@ def locate(repo: Path | None) -> Path:
     return find_root(repo if repo is not None else Path.cwd())
 
 
-def open_source(where: Where) -> Source:
+def open_source(where: Where) -> PackagedPolicies:
+    """The snapshot ``where`` names, with the packaged starter catalogue in place of
+    ``policies/`` when the snapshot has no policy file of its own."""
+    base: Source
     if where.ref is None:
-        return WorktreeSource(where.root.resolve())
-    return GitSource.open(where.root.resolve(), where.ref)
+        base = WorktreeSource(where.root.resolve())
+    else:
+        base = GitSource.open(where.root.resolve(), where.ref)
+    return PackagedPolicies(base)
+
+
+def repository_schemas(source: Source) -> SchemaSet:
+    """The schemas of the snapshot ``source``: its own ``schemas/<kind>.schema.json``
+    where it has one, the packaged one of the kind otherwise."""
+    return SchemaSet(source.documents(SCHEMA_FOLDER, ".schema.json"))
 
 
 def cache_folder(where: Where) -> Path | None:
@@ -73,11 +85,21 @@ def cache_warnings() -> list[str]:
 
 
 def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
-    """The inventory at ``where``, with the on-disk parse cache unless disabled."""
-    schemas = schemas or SchemaSet()
+    """The inventory at ``where``, with the on-disk parse cache unless disabled, read
+    with the repository's schemas and policies where it has them (see
+    :mod:`~compliance_tool.repository.starter`)."""
+    source = open_source(where)
+    schemas = schemas or repository_schemas(source)
     folder = cache_folder(where)
     cache = ParseCache(folder, schemas.digest) if folder is not None else None
-    return Inventory(open_source(where), schemas, cache)
+    return Inventory(source, schemas, cache)
+
+
+def origins(inventory: Inventory) -> str:
+    """Whose schemas and policies ``inventory`` was read with, in words."""
+    source = inventory.source
+    policies = source.policies_origin if isinstance(source, PackagedPolicies) else "this repository"
+    return f"schemas: {inventory.schemas.origin}; policies: {policies}"
 
 
 def git_changes(root: Path, base: str, head: str | None) -> tuple[set[str], set[str]]:

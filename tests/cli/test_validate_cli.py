@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from support.cli import Invoke
 from support.git import commit_all, git
-from support.repos import CASES, GOVERNANCE_FILES, REPO_ROOT, edit, overlay
+from support.repos import CASES, GOVERNANCE_FILES, MINI_ORIGINS, REPO_ROOT, edit, overlay
 from support.schemas import load_schema, validator_for
 
 from compliance_tool.repository.loader import ParseCache
@@ -204,7 +204,7 @@ def test_exit_1_when_problems(minirepo: Path, run_cli: Invoke) -> None:
     result = run_cli("--repo", minirepo, "validate")
     assert result.exit_code == 1
     assert lines(result.stdout) == [OWNER_LINE]
-    assert result.stderr == "1 problem(s) in 1 of 13 files (working tree)\n"
+    assert result.stderr == "1 problem(s) in 1 of 13 files (working tree)\n" + MINI_ORIGINS
 
 
 def test_exit_2_for_a_path_that_does_not_exist(minirepo: Path, run_cli: Invoke) -> None:
@@ -245,7 +245,7 @@ def test_ref_validates_the_commit_not_the_working_tree(gitrepo: Path, run_cli: I
     at_head = run_cli("--repo", gitrepo, "validate", "--ref", "HEAD")
     assert at_head.exit_code == 0, at_head.output
     assert at_head.stdout == ""
-    assert at_head.stderr == f"ok: 13 files valid ({head[:12]})\n"
+    assert at_head.stderr == f"ok: 13 files valid ({head[:12]})\n" + MINI_ORIGINS
     worktree = run_cli("--repo", gitrepo, "validate")
     assert worktree.exit_code == 1
     assert lines(worktree.stdout) == [OWNER_LINE]
@@ -259,7 +259,7 @@ def test_ref_validates_a_past_commit(gitrepo: Path, run_cli: Invoke) -> None:
     assert run_cli("--repo", gitrepo, "validate").exit_code == 0
     past = run_cli("--repo", gitrepo, "validate", "--ref", "HEAD~1")
     assert past.exit_code == 0
-    assert past.stderr == f"ok: 13 files valid ({good[:12]})\n"
+    assert past.stderr == f"ok: 13 files valid ({good[:12]})\n" + MINI_ORIGINS
     broken = run_cli("--repo", gitrepo, "validate", "--ref", bad, "--format", "json")
     assert broken.exit_code == 1
     document = json.loads(broken.stdout)
@@ -290,7 +290,7 @@ def test_changed_since_reports_only_changed_files(gitrepo: Path, run_cli: Invoke
     changed = run_cli("--repo", gitrepo, "validate", "--changed-since", "HEAD")
     assert changed.exit_code == 1
     assert lines(changed.stdout) == [OWNER_LINE]
-    assert changed.stderr == "1 problem(s) in 1 of 1 files (working tree)\n"
+    assert changed.stderr == "1 problem(s) in 1 of 1 files (working tree)\n" + MINI_ORIGINS
 
 
 def test_changed_since_with_nothing_changed(gitrepo: Path, run_cli: Invoke) -> None:
@@ -353,11 +353,11 @@ def test_paths_limit_the_output(minirepo: Path, run_cli: Invoke) -> None:
 
     one = run_cli("--repo", minirepo, "validate", minirepo / M1)
     assert lines(one.stdout) == [OWNER_LINE]
-    assert one.stderr == "1 problem(s) in 1 of 1 files (working tree)\n"
+    assert one.stderr == "1 problem(s) in 1 of 1 files (working tree)\n" + MINI_ORIGINS
 
     two = run_cli("--repo", minirepo, "validate", minirepo / TEAM, minirepo / "inventory/datasets")
     assert lines(two.stdout) == [raw_line, LEAD_LINE]
-    assert two.stderr == "2 problem(s) in 2 of 3 files (working tree)\n"
+    assert two.stderr == "2 problem(s) in 2 of 3 files (working tree)\n" + MINI_ORIGINS
 
     clean = run_cli("--repo", minirepo, "validate", minirepo / "policies")
     assert (clean.exit_code, clean.stdout) == (0, "")
