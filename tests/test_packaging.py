@@ -220,6 +220,8 @@ def test_no_command_on_the_example_ends_in_an_internal_error(example_run: Exampl
     # an unsigned report is intact but not signed: verify says so, exit 1
     assert steps["verify"].returncode == 1
     assert "the PDF holds no signature" in steps["verify"].stdout
+    assert "ok    manifest:" in steps["verify"].stdout
+    assert "ok    repository: commit" in steps["verify"].stdout  # the inputs, recomputed
 
 
 def _production_models() -> list[str]:

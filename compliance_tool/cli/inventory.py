@@ -32,6 +32,7 @@ from compliance_tool.repository.session import (
     open_inventory,
     origins,
     repository_schemas,
+    usual_origins,
 )
 from compliance_tool.repository.starter import older_note
 from compliance_tool.repository.writing import write_output
@@ -104,7 +105,10 @@ def validate(
 ) -> None:
     """Check governance files: YAML, schema, ids, references, lineage, linked files.
 
-    Prints one line per problem: file:line:col: kind.field: message (hint).
+    Prints one line per problem: file:line:col: kind.field: message (hint). The summary
+    says whose schemas and policies were used: the repository's own (schemas/,
+    policies/) or those packaged with the tool, and notes once when the repository's
+    starter files are older than the installed tool's ('compliance-tool upgrade').
     Exit 0 when valid, 1 when problems were found, 2 on a usage or read error.
     """
     from compliance_tool.checks.validate import validate as run_validation
@@ -139,7 +143,8 @@ def validate(
             f"files ({result.source_label})",
             fg="red",
         )
-    say(origins(inventory))
+    if result.passed or not usual_origins(inventory):  # which files the verdict rests on
+        say(origins(inventory))
     note = older_note(where.root) if ref is None else None
     if note is not None:
         say(f"note: {note}", fg="yellow")

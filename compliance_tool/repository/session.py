@@ -97,9 +97,19 @@ def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
 
 def origins(inventory: Inventory) -> str:
     """Whose schemas and policies ``inventory`` was read with, in words."""
+    return f"schemas: {inventory.schemas.origin}; policies: {_policies_origin(inventory)}"
+
+
+def usual_origins(inventory: Inventory) -> bool:
+    """Whether ``inventory`` was read as most repositories are: with the packaged schemas
+    and its own policies (a failed validation then has nothing to add about them)."""
+    own_policies = _policies_origin(inventory) == "this repository"
+    return own_policies and not inventory.schemas.own_kinds
+
+
+def _policies_origin(inventory: Inventory) -> str:
     source = inventory.source
-    policies = source.policies_origin if isinstance(source, PackagedPolicies) else "this repository"
-    return f"schemas: {inventory.schemas.origin}; policies: {policies}"
+    return source.policies_origin if isinstance(source, PackagedPolicies) else "this repository"
 
 
 def git_changes(root: Path, base: str, head: str | None) -> tuple[set[str], set[str]]:
