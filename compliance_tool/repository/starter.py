@@ -193,13 +193,19 @@ def with_starter_version(config_text: str, version: str) -> str:
     )
 
 
-def older_note(root: Path) -> str | None:
+def older_note(
+    root: Path,
+    packaged: dict[str, bytes] | None = None,
+    manifest: dict[str, Any] | None = None,
+) -> str | None:
     """What ``validate`` says, once, when the repository at ``root`` holds starter files
-    of an older release that ``upgrade`` would update; None when it holds none."""
+    of an older release that ``upgrade`` would update; None when it holds none.
+    ``packaged`` and ``manifest`` default to the installed tool's."""
     from compliance_tool.repository.resources import starter_files, starter_manifest, tool_version
 
-    packaged = starter_files()
-    older = older_than_installed(packaged, read_present(root, list(packaged)), starter_manifest())
+    packaged = starter_files() if packaged is None else packaged
+    manifest = starter_manifest() if manifest is None else manifest
+    older = older_than_installed(packaged, read_present(root, list(packaged)), manifest)
     if not older:
         return None
     shown = ", ".join(older[:3]) + (f" and {len(older) - 3} more" if len(older) > 3 else "")

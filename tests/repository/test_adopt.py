@@ -24,6 +24,7 @@ from compliance_tool.repository.config_text import config_text
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.starter import (
     State,
+    older_note,
     older_than_installed,
     starter_version,
     with_starter_version,
@@ -187,6 +188,13 @@ def test_upgrade_updates_untouched_files_and_lists_edited_ones_unchanged(
         "policies/rules/MON-01-drift-thresholds.yaml"
     ]
 
+    assert older_note(root, current, manifest) == (
+        "1 starter file(s) are from an older release than the installed compliance-tool "
+        f"{__version__} (policies/rules/MON-01-drift-thresholds.yaml): 'compliance-tool "
+        "upgrade' updates those you have not edited"
+    )
+    assert older_note(root) is None  # the installed tool knows no release before its own
+
     dry = upgrade_repository(root, dry_run=True, packaged=current, manifest=manifest)
     assert dry.written == ()
     assert (root / "policies/rules/MON-01-drift-thresholds.yaml").read_bytes() == older[
@@ -218,6 +226,7 @@ def test_upgrade_updates_untouched_files_and_lists_edited_ones_unchanged(
             CONFIG_FILE,
         ]
     )
+    assert older_note(root, current, manifest) is None
     again = upgrade_repository(root, packaged=current, manifest=manifest)
     assert [f.path for f in again.edited] == ["policies/controls/MON-01.yaml"]
     assert again.written == ()
