@@ -250,7 +250,7 @@ def build_codeowners(
                     *(builder.pattern(p, None, ()) for p in general),
                     _escape(location) if location else None,
                 )
-                if pattern
+                if pattern and team
             ),
         )
     ]
