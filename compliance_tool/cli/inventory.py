@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ from compliance_tool.repository.scaffold import SCAFFOLD_KINDS as SCAFFOLD_KINDS
 from compliance_tool.repository.session import (
     Where,
     changed_paths,
+    git_prefix,
     locate,
     open_inventory,
 )
@@ -123,6 +125,8 @@ def validate(
     formats = [output_format]
     if output_format == "auto":
         formats = ["text", "github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
+    if "github" in formats:  # annotations name files from the top of the git repository
+        result = dataclasses.replace(result, git_prefix=git_prefix(inventory.source))
     text = "".join(VALIDATION_REPORTERS[name](result) for name in formats)
     if output is not None:
         write_output(output, text.encode("utf-8"))

@@ -36,7 +36,7 @@ def render_validation(result: ValidationResult) -> str:
     return "".join(
         annotation(
             "error",
-            p.path,
+            result.git_prefix + p.path,
             p.line,
             p.column,
             p.subject,
@@ -46,7 +46,7 @@ def render_validation(result: ValidationResult) -> str:
     )
 
 
-def _check_annotation(finding: Result, remediation: str) -> str:
+def _check_annotation(finding: Result, remediation: str, prefix: str = "") -> str:
     lines = [f"{finding.kind.value} {finding.subject}: {finding.message}"]
     lines += [f"line {d.line}: {d.field}: {d.message}" for d in finding.details]
     if finding.status is Status.WAIVED:
@@ -56,12 +56,14 @@ def _check_annotation(finding: Result, remediation: str) -> str:
         if remediation:
             lines.append(f"Fix: {remediation}")
         level, title = LEVELS[finding.severity], f"{finding.rule} ({finding.severity.label})"
-    return annotation(level, finding.path, finding.line, finding.column, title, "\n".join(lines))
+    path = prefix + finding.path
+    return annotation(level, path, finding.line, finding.column, title, "\n".join(lines))
 
 
 def render_check(result: CheckResult) -> str:
     """One annotation per failure or waived failure, on the line of the first problem."""
     remediation = {rule.id: rule.remediation for rule in result.rules}
     return "".join(
-        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in result.findings
+        _check_annotation(finding, remediation.get(finding.rule, ""), result.git_prefix)
+        for finding in result.findings
     )

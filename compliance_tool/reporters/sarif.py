@@ -29,6 +29,10 @@ SARIF_SCHEMA = (
 )
 INFORMATION_URI = "https://compliance-tool.dev"
 SRCROOT = "%SRCROOT%"
+SRCROOT_TEXT = "The top of the git repository; artifact paths start there."
+"""What the one base id means: no ``uri``, as where the repository is checked out is the
+reader's (code scanning resolves against its checkout), and the log stays the same on
+every machine."""
 FINGERPRINT = "complianceFinding/v1"
 """Name of the stable identity of a finding (rule, kind, subject) in partialFingerprints;
 the ``/v1`` changes if the recipe ever does."""
@@ -87,14 +91,16 @@ def _descriptor(rule: CompiledRule) -> dict[str, Any]:
     }
 
 
-def _result(finding: Result, index: int) -> dict[str, Any]:
+def _result(finding: Result, index: int, prefix: str = "") -> dict[str, Any]:
     text = "\n".join([finding.message, *(f"{d.field}: {d.message}" for d in finding.details)])
     entry: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [{"physicalLocation": _location(finding.path, finding.line, finding.column)}],
+        "locations": [
+            {"physicalLocation": _location(prefix + finding.path, finding.line, finding.column)}
+        ],
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
         "properties": {
             "kind": finding.kind.value,
@@ -106,7 +112,7 @@ def _result(finding: Result, index: int) -> dict[str, Any]:
         entry["relatedLocations"] = [
             {
                 "id": number,
-                "physicalLocation": _location(finding.path, d.line, d.column),
+                "physicalLocation": _location(prefix + finding.path, d.line, d.column),
                 "message": {"text": f"{d.field}: {d.message}"},
             }
             for number, d in enumerate(finding.details, start=1)
@@ -142,7 +148,8 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
                 },
                 "invocations": [{"executionSuccessful": True}],
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(f, index[f.rule]) for f in result.findings],
+                "originalUriBaseIds": {SRCROOT: {"description": {"text": SRCROOT_TEXT}}},
+                "results": [_result(f, index[f.rule], result.git_prefix) for f in result.findings],
                 "properties": {
                     "as_of": result.as_of.isoformat(),
                     "source": result.source_label,

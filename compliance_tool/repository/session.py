@@ -86,6 +86,16 @@ def git_place(root: Path) -> GitPlace:
     return GitPlace(Path(top), prefix.strip("\n"), in_git=True)
 
 
+def git_prefix(source: Source) -> str:
+    """Where the root of ``source`` sits in its git repository (``""`` or ``"sub/"``):
+    known at a commit, asked of git in the working tree, none for files in memory."""
+    if isinstance(source, GitSource):
+        return repo_prefix(source.repo, source.root)
+    if isinstance(source, WorktreeSource):
+        return git_place(source.root).prefix
+    return ""
+
+
 def open_source(where: Where) -> Source:
     if where.ref is None:
         return WorktreeSource(where.root.resolve())
