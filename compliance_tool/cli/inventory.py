@@ -106,6 +106,10 @@ def validate(
 
     Prints one line per problem: file:line:col: kind.field: message (hint).
     Exit 0 when valid, 1 when problems were found, 2 on a usage or read error.
+
+    \b
+    Example:
+      compliance-tool validate --changed-since origin/main --format github
     """
     from compliance_tool.checks.validate import validate as run_validation
 
@@ -158,6 +162,10 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     """Scaffold a new governance file with every required field and a comment per field.
 
     Placeholders read TODO: 'compliance-tool validate' points at each until it is filled.
+
+    \b
+    Example:
+      compliance-tool new model churn-propensity-v2
     """
     import re
 
@@ -204,7 +212,12 @@ def lineage(
     ref: str | None,
     as_of: Any,
 ) -> None:
-    """Lineage and impact of a model or dataset, with personal data marked."""
+    """Lineage and impact of a model or dataset, with personal data marked.
+
+    \b
+    Example:
+      compliance-tool lineage card-transactions-raw --downstream --format mermaid
+    """
     from compliance_tool.checks.facts import Facts
     from compliance_tool.checks.lineage import downstream, upstream
 
@@ -248,6 +261,10 @@ def codeowners(ctx: click.Context, gitlab: bool, check: bool, output: Path | Non
     handle or two records with different accountable people claim one file (nothing is
     written; each is listed on stderr with its file and line) or, with --check, when the
     file is out of date; 2 on bad input, such as an inventory that does not validate.
+
+    \b
+    Example:
+      compliance-tool codeowners --check
     """
     from compliance_tool.checks.codeowners import Host, build_codeowners, shadowing, stale_diff
     from compliance_tool.repository.session import git_place
