@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import difflib
 import enum
+import posixpath
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -378,7 +379,7 @@ def _claims(record: Record) -> Iterator[tuple[str, tuple[str | int, ...]]]:
     for pattern in OWN_FILES.get(record.kind, ()):
         for at, value in walk(record.data, pattern):
             if isinstance(value, str) and value:
-                yield value.strip("/"), at
+                yield posixpath.normpath(value), at  # as validation found the file
 
 
 def _record_sections(builder: _Builder) -> list[Section]:
@@ -411,7 +412,7 @@ def _record_sections(builder: _Builder) -> list[Section]:
         for path in paths:
             claim = claims[path][0]
             pattern = builder.pattern(path, claim.record, claim.at)
-            if pattern is not None:
+            if pattern is not None and owners[path]:
                 lines.append(Line(pattern, owners[path]))
         sections.append(Section(titles[kind], tuple(lines)))
     return sections
@@ -419,7 +420,7 @@ def _record_sections(builder: _Builder) -> list[Section]:
 
 def _claimed_twice(builder: _Builder, path: str, found: list[_Claim]) -> None:
     for claim in found:
-        others = [c for c in found if c.people != claim.people]
+        others = [c for c in found if set(c.people) != set(claim.people)]
         named = "; ".join(
             f"{c.record.kind.value} {c.record.id} ({c.record.path}: {', '.join(c.people)})"
             for c in others
