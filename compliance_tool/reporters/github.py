@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from compliance_tool.checks.engine import CheckResult, Result, Status
 from compliance_tool.checks.validate import ValidationResult
 from compliance_tool.repository.kinds import Severity
@@ -36,7 +38,7 @@ def render_validation(result: ValidationResult) -> str:
     return "".join(
         annotation(
             "error",
-            result.git_prefix + p.path,
+            result.git_prefix + p.path,  # from the top of the git repository
             p.line,
             p.column,
             p.subject,
@@ -46,7 +48,7 @@ def render_validation(result: ValidationResult) -> str:
     )
 
 
-def _check_annotation(finding: Result, remediation: str, prefix: str = "") -> str:
+def _check_annotation(finding: Result, remediation: str) -> str:
     lines = [f"{finding.kind.value} {finding.subject}: {finding.message}"]
     lines += [f"line {d.line}: {d.field}: {d.message}" for d in finding.details]
     if finding.status is Status.WAIVED:
@@ -56,14 +58,13 @@ def _check_annotation(finding: Result, remediation: str, prefix: str = "") -> st
         if remediation:
             lines.append(f"Fix: {remediation}")
         level, title = LEVELS[finding.severity], f"{finding.rule} ({finding.severity.label})"
-    path = prefix + finding.path
-    return annotation(level, path, finding.line, finding.column, title, "\n".join(lines))
+    return annotation(level, finding.path, finding.line, finding.column, title, "\n".join(lines))
 
 
 def render_check(result: CheckResult) -> str:
     """One annotation per failure or waived failure, on the line of the first problem."""
     remediation = {rule.id: rule.remediation for rule in result.rules}
+    findings = [dataclasses.replace(f, path=result.git_prefix + f.path) for f in result.findings]
     return "".join(
-        _check_annotation(finding, remediation.get(finding.rule, ""), result.git_prefix)
-        for finding in result.findings
+        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in findings
     )

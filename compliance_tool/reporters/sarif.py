@@ -14,6 +14,7 @@ property bag.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from typing import Any
@@ -91,16 +92,14 @@ def _descriptor(rule: CompiledRule) -> dict[str, Any]:
     }
 
 
-def _result(finding: Result, index: int, prefix: str = "") -> dict[str, Any]:
+def _result(finding: Result, index: int) -> dict[str, Any]:
     text = "\n".join([finding.message, *(f"{d.field}: {d.message}" for d in finding.details)])
     entry: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": text},
-        "locations": [
-            {"physicalLocation": _location(prefix + finding.path, finding.line, finding.column)}
-        ],
+        "locations": [{"physicalLocation": _location(finding.path, finding.line, finding.column)}],
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
         "properties": {
             "kind": finding.kind.value,
@@ -112,7 +111,7 @@ def _result(finding: Result, index: int, prefix: str = "") -> dict[str, Any]:
         entry["relatedLocations"] = [
             {
                 "id": number,
-                "physicalLocation": _location(prefix + finding.path, d.line, d.column),
+                "physicalLocation": _location(finding.path, d.line, d.column),
                 "message": {"text": f"{d.field}: {d.message}"},
             }
             for number, d in enumerate(finding.details, start=1)
@@ -132,6 +131,8 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
     """The SARIF log as plain data."""
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {rule.id: number for number, rule in enumerate(rules)}
+    # paths from the top of the git repository, which may hold the governance root in a folder
+    findings = [dataclasses.replace(f, path=result.git_prefix + f.path) for f in result.findings]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -149,7 +150,7 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
                 "invocations": [{"executionSuccessful": True}],
                 "columnKind": "unicodeCodePoints",
                 "originalUriBaseIds": {SRCROOT: {"description": {"text": SRCROOT_TEXT}}},
-                "results": [_result(f, index[f.rule], result.git_prefix) for f in result.findings],
+                "results": [_result(f, index[f.rule]) for f in findings],
                 "properties": {
                     "as_of": result.as_of.isoformat(),
                     "source": result.source_label,
