@@ -88,7 +88,10 @@ def git_place(root: Path) -> GitPlace:
 
 def git_prefix(source: Source) -> str:
     """Where the root of ``source`` sits in its git repository (``""`` or ``"sub/"``):
-    known at a commit, asked of git in the working tree, none for files in memory."""
+    known at a commit, asked of git in the working tree, none for files in memory. A
+    source that wraps another (its ``base``) sits where that one does."""
+    while getattr(source, "base", None) is not None:
+        source = source.base  # type: ignore[attr-defined]
     if isinstance(source, GitSource):
         return repo_prefix(source.repo, source.root)
     if isinstance(source, WorktreeSource):

@@ -7,6 +7,7 @@ from __future__ import annotations
 import importlib.resources
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,9 @@ from support.cli import Invoke
 from support.git import commit_all, git
 from support.reporter_repo import build_repository
 from support.repos import AS_OF_TEXT, edit
+
+from compliance_tool.repository.session import GitPlace, git_place, git_prefix
+from compliance_tool.repository.sources import GitSource, MemorySource, WorktreeSource
 
 
 @pytest.fixture
@@ -138,3 +142,19 @@ def test_github_annotations_of_validate_name_files_from_the_top(
     # the text format keeps the paths of the governance repository
     text = run_cli("--repo", monorepo / "gov", "validate", "--no-cache", "--format", "text")
     assert text.stdout.startswith("inventory/models/m1.yaml:")
+
+
+@dataclass
+class _Wrapper:
+    """A source that wraps another, as a source adding packaged files would."""
+
+    base: Any
+
+
+def test_where_each_kind_of_source_sits(monorepo: Path) -> None:
+    root = (monorepo / "gov").resolve()
+    assert git_prefix(WorktreeSource(root)) == "gov/"
+    assert git_prefix(GitSource.open(root, "HEAD")) == "gov/"
+    assert git_prefix(_Wrapper(_Wrapper(WorktreeSource(root)))) == "gov/"
+    assert git_prefix(MemorySource({})) == ""
+    assert git_place(root) == GitPlace(monorepo.resolve(), "gov/", in_git=True)
