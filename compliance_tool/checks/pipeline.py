@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, Status
@@ -15,7 +15,7 @@ from compliance_tool.errors import InventoryError
 from compliance_tool.repository.cache import CacheFile, Many, OneOf, fits
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory
-from compliance_tool.repository.session import Where, cache_folder
+from compliance_tool.repository.session import Where, cache_folder, git_prefix
 
 WAIVER_FOLDER = "inventory/waivers/"
 
@@ -57,6 +57,7 @@ def evaluate(
         check = engine.run(inventory.source.commit)
         if memo is not None:
             remember_check(engine, memo, as_of, check)
+    check = replace(check, git_prefix=git_prefix(inventory.source))
     return Evaluation(inventory, validation, check)
 
 

@@ -68,6 +68,10 @@ def check(
 
     Exit 0 when nothing at or above --fail-on fails, 1 otherwise, 2 on bad input.
     Waived failures never fail the run.
+
+    \b
+    Example:
+      compliance-tool check --as-of 2026-12-01 --format sarif
     """
     from compliance_tool.checks.pipeline import default_jobs, evaluate, rule_cache
     from compliance_tool.repository.kinds import Kind, Severity
@@ -110,7 +114,12 @@ def check(
 @format_option(COVERAGE_REPORTERS)
 @click.pass_context
 def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str) -> None:
-    """Show every framework clause, the controls mapped to it and their status."""
+    """Show every framework clause, the controls mapped to it and their status.
+
+    \b
+    Example:
+      compliance-tool coverage --as-of 2026-12-01 --format json
+    """
     from compliance_tool.checks.coverage import CoverageResult, compute_coverage
     from compliance_tool.checks.pipeline import evaluate
 
@@ -124,13 +133,23 @@ def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str
 
 @cli.group()
 def rules() -> None:
-    """The rule catalogue: list, explain, test, and the custom Cerberus rules."""
+    """The rule catalogue: list, explain, test, and the custom Cerberus rules.
+
+    \b
+    Example:
+      compliance-tool rules explain MON-01-drift-thresholds
+    """
 
 
 @rules.command("list")
 @click.pass_context
 def rules_list(ctx: click.Context) -> None:
-    """Every rule with its severity, kind and controls."""
+    """Every rule with its severity, kind and controls.
+
+    \b
+    Example:
+      compliance-tool rules list
+    """
     from compliance_tool.repository.kinds import Kind
 
     inventory = open_inventory(where_of(ctx, None))
@@ -148,7 +167,12 @@ def rules_list(ctx: click.Context) -> None:
 @click.argument("rule_id")
 @click.pass_context
 def rules_explain(ctx: click.Context, rule_id: str) -> None:
-    """One rule in full: why, what it selects and requires, how to fix, examples."""
+    """One rule in full: why, what it selects and requires, how to fix, examples.
+
+    \b
+    Example:
+      compliance-tool rules explain MON-01-drift-thresholds
+    """
     from compliance_tool.checks.explain import explain_rule
 
     inventory = open_inventory(where_of(ctx, None))
@@ -157,7 +181,12 @@ def rules_explain(ctx: click.Context, rule_id: str) -> None:
 
 @rules.command("custom")
 def rules_custom() -> None:
-    """The custom Cerberus rules that any rule file may use, with examples."""
+    """The custom Cerberus rules that any rule file may use, with examples.
+
+    \b
+    Example:
+      compliance-tool rules custom
+    """
     from compliance_tool.checks.custom_rules import CUSTOM_RULES, describe
 
     for name in sorted(CUSTOM_RULES):
@@ -170,7 +199,12 @@ def rules_custom() -> None:
 @rules.command("test")
 @click.pass_context
 def rules_test(ctx: click.Context) -> None:
-    """Run every rule's pass and fail examples; rules without both kinds fail."""
+    """Run every rule's pass and fail examples; rules without both kinds fail.
+
+    \b
+    Example:
+      compliance-tool rules test
+    """
     from compliance_tool.checks.engine import Status
     from compliance_tool.checks.examples import run_examples
     from compliance_tool.repository.kinds import Kind

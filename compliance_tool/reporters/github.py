@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from compliance_tool.checks.engine import CheckResult, Result, Status
 from compliance_tool.checks.validate import ValidationResult
 from compliance_tool.repository.kinds import Severity
@@ -36,7 +38,7 @@ def render_validation(result: ValidationResult) -> str:
     return "".join(
         annotation(
             "error",
-            p.path,
+            result.git_prefix + p.path,  # from the top of the git repository
             p.line,
             p.column,
             p.subject,
@@ -62,6 +64,7 @@ def _check_annotation(finding: Result, remediation: str) -> str:
 def render_check(result: CheckResult) -> str:
     """One annotation per failure or waived failure, on the line of the first problem."""
     remediation = {rule.id: rule.remediation for rule in result.rules}
+    findings = [dataclasses.replace(f, path=result.git_prefix + f.path) for f in result.findings]
     return "".join(
-        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in result.findings
+        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in findings
     )

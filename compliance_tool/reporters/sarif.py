@@ -14,6 +14,7 @@ property bag.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from typing import Any
@@ -29,6 +30,10 @@ SARIF_SCHEMA = (
 )
 INFORMATION_URI = "https://compliance-tool.dev"
 SRCROOT = "%SRCROOT%"
+SRCROOT_TEXT = "The top of the git repository; artifact paths start there."
+"""What the one base id means: no ``uri``, as where the repository is checked out is the
+reader's (code scanning resolves against its checkout), and the log stays the same on
+every machine."""
 FINGERPRINT = "complianceFinding/v1"
 """Name of the stable identity of a finding (rule, kind, subject) in partialFingerprints;
 the ``/v1`` changes if the recipe ever does."""
@@ -126,6 +131,8 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
     """The SARIF log as plain data."""
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {rule.id: number for number, rule in enumerate(rules)}
+    # paths from the top of the git repository, which may hold the governance root in a folder
+    findings = [dataclasses.replace(f, path=result.git_prefix + f.path) for f in result.findings]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -142,7 +149,8 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
                 },
                 "invocations": [{"executionSuccessful": True}],
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(f, index[f.rule]) for f in result.findings],
+                "originalUriBaseIds": {SRCROOT: {"description": {"text": SRCROOT_TEXT}}},
+                "results": [_result(f, index[f.rule]) for f in findings],
                 "properties": {
                     "as_of": result.as_of.isoformat(),
                     "source": result.source_label,

@@ -14,7 +14,6 @@ from support.git import commit_all, git
 from support.repos import MINI_ORIGINS, write_minirepo
 
 from compliance_tool import __version__
-from compliance_tool.cli import cli
 from compliance_tool.repository import resources
 
 PACKAGED = f"packaged (compliance-tool {__version__})"
@@ -140,15 +139,6 @@ def test_upgrade_outside_any_governance_repository_is_a_clear_error(tmp_path: Pa
     assert "no governance repository" in result.stderr
 
 
-@pytest.mark.parametrize("command", ["init", "upgrade"])
-def test_help_ends_with_an_example(command: str) -> None:
-    text = invoke(command, "--help").stdout
-    example = cli.commands[command].help.rsplit("Example:", 1)[1].strip()  # type: ignore[union-attr]
-    description = text.split("\nOptions:")[0].rstrip()  # what the docstring says
-    assert description.endswith(f"\n\n  Example:\n    {example}"), text
-    assert example.startswith(f"compliance-tool {command}")
-
-
 def test_a_repository_schema_replaces_the_packaged_one_of_its_kind(tmp_path: Path) -> None:
     root = write_minirepo(tmp_path / "repo")
     schema = json.loads(resources.schema_bytes("model.schema.json"))
@@ -194,3 +184,4 @@ def test_a_committed_init_validates_at_its_commit(made: Path) -> None:
     result = invoke("--repo", made, "validate", "--ref", commit)
     assert result.exit_code == 0, result.stderr
     assert "schemas: this repository; policies: this repository" in result.stderr
+

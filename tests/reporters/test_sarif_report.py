@@ -76,7 +76,7 @@ def test_one_run_with_the_tool_and_the_evaluation(checked: CheckResult) -> None:
     assert driver["informationUri"] == "https://compliance-tool.dev"
     assert run["invocations"] == [{"executionSuccessful": True}]
     assert run["properties"] == {"as_of": "2026-11-26", "source": "working tree", "commit": None}
-    assert "originalUriBaseIds" not in run
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"description": {"text": sarif.SRCROOT_TEXT}}}
 
 
 def test_rule_descriptors_are_unique_and_results_point_at_theirs(checked: CheckResult) -> None:
