@@ -185,3 +185,16 @@ def test_a_committed_init_validates_at_its_commit(made: Path) -> None:
     assert result.exit_code == 0, result.stderr
     assert "schemas: this repository; policies: this repository" in result.stderr
 
+
+def test_codeowners_right_after_init_asks_for_the_people_of_the_governance_team(
+    made: Path,
+) -> None:
+    """The teams init makes own the starter controls but name nobody yet: CODEOWNERS
+    says so at the team's file instead of naming a person 'None'."""
+    result = invoke("--repo", made, "codeowners", "--check")
+    assert result.exit_code == 1, result.stderr
+    assert (
+        "inventory/teams/model-governance.yaml:2:1: Team: team model-governance has no "
+        "GitHub handle, lead or members" in result.stderr
+    )
+    assert "None" not in result.stderr
