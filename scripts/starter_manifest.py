@@ -12,9 +12,12 @@ pyproject.toml:
     .venv/bin/python scripts/starter_manifest.py --check     # exit 1 when out of date
 
 The current version's digests come from the working tree, made exactly as the wheel makes
-its copies (compliance_tool/repository/bundle.py); those of older releases are kept from
-the manifest, or, with --from-tags, made from the tree of each release tag. A digest once
-released is never dropped: repositories made from that release rely on it.
+its copies (compliance_tool/repository/bundle.py), and replace any recorded for that
+version (until it is released, the tree may still change); those of older releases are
+kept from the manifest, or, with --from-tags, made from the tree of each release tag. A
+released version's digests are never dropped: repositories made from it rely on them.
+Between releases the installed tool takes its own packaged files as the current version,
+so a manifest that lags the tree misleads nothing; --check belongs to the release steps.
 """
 
 from __future__ import annotations
@@ -104,7 +107,8 @@ def main() -> int:
     parser.add_argument("--check", action="store_true", help="exit 1 when out of date")
     args = parser.parse_args()
     existing = json.loads(MANIFEST.read_text("utf-8")) if MANIFEST.is_file() else {}
-    text = json.dumps(build(existing, args.from_tags), indent=1, sort_keys=False) + "\n"
+    manifest = build(existing, args.from_tags)
+    text = json.dumps(manifest, indent=1) + "\n"
     if args.check:
         current = MANIFEST.read_text("utf-8") if MANIFEST.is_file() else ""
         if current != text:
@@ -115,8 +119,8 @@ def main() -> int:
         return 0
     MANIFEST.write_text(text, "utf-8")
     print(
-        f"wrote {MANIFEST.relative_to(PROJECT)}: {len(existing.get('files', {}))} -> "
-        f"{text.count(chr(10) + '  ' + chr(34))} files",
+        f"wrote {MANIFEST.relative_to(PROJECT)}: {len(manifest['files'])} starter files, "
+        f"releases {', '.join(manifest['releases'])}",
         file=sys.stderr,
     )
     return 0
