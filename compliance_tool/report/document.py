@@ -86,7 +86,7 @@ def build_context(
         inventory=build_model_inventory(evaluated, detailed),
         models=tuple(build_model_section(evaluated, model) for model in detailed),
         datasets=build_datasets(evaluated),
-        coverage=build_coverage(coverage),
+        coverage=build_coverage(coverage, check.as_of),
         findings=build_findings(evaluated),
         history=build_history(history),
         provenance=build_provenance(manifest),

@@ -3,6 +3,7 @@ status through the controls mapped to it."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from compliance_tool.checks.coverage import ControlStatus, Coverage, coverage_rows
@@ -11,10 +12,12 @@ from compliance_tool.report.sections.common import capped
 CSS_OF_STATUS = {
     ControlStatus.PASS: "good",
     ControlStatus.MANUAL: "good",
+    ControlStatus.UPCOMING: "warn",
     ControlStatus.WAIVED: "warn",
     ControlStatus.FAIL: "bad",
     ControlStatus.NO_EVIDENCE: "bad",
     ControlStatus.NOT_COVERED: "none",
+    ControlStatus.HISTORICAL: "none",
 }
 """The style class a status is shown in."""
 
@@ -63,8 +66,8 @@ class CoverageSection:
     frameworks: tuple[FrameworkEntry, ...]
 
 
-def build_coverage(coverage: Coverage) -> CoverageSection:
-    rows = coverage_rows(coverage)
+def build_coverage(coverage: Coverage, as_of: dt.date) -> CoverageSection:
+    rows = coverage_rows(coverage, as_of)
     controls = tuple(
         ControlEntry(
             id=row["id"],
