@@ -121,15 +121,19 @@ def remembered_check(engine: Engine, memo: CacheFile, as_of: dt.date) -> CheckRe
 
 
 def _unpack_results(engine: Engine, packed: list[Any]) -> tuple[Result, ...]:
+    """The memo's results, with what they take from their rule: severity, message and, for
+    an upcoming result, the date from which it is a failure (the memo's key holds the rule
+    and framework files and the evaluation date, so the rule's date is the one marked)."""
     rules = {rule.id: rule for rule in engine.rules}
     results = []
     for rule_id, kind, subject, path, line, column, status, details, waiver, expires in packed:
         rule = rules[rule_id]
+        state = Status(status)
         results.append(
             Result(
                 rule_id,
                 rule.severity,
-                Status(status),
+                state,
                 Kind(kind),
                 subject,
                 path,
@@ -139,6 +143,7 @@ def _unpack_results(engine: Engine, packed: list[Any]) -> tuple[Result, ...]:
                 tuple(Detail(*d) for d in details),
                 waiver,
                 expires,
+                rule.applies_from if state is Status.UPCOMING else None,
             )
         )
     return tuple(results)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,6 +31,9 @@ from compliance_tool.reporters import CHECK_REPORTERS, COVERAGE_REPORTERS
 from compliance_tool.repository.session import (
     open_inventory,
 )
+
+if TYPE_CHECKING:
+    from compliance_tool.checks.engine import CheckResult
 
 SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
 
@@ -67,7 +71,9 @@ def check(
     """Evaluate every rule on the inventory and report failures and waivers.
 
     Exit 0 when nothing at or above --fail-on fails, 1 otherwise, 2 on bad input.
-    Waived failures never fail the run.
+    Waived failures never fail the run, and neither do upcoming ones: failures of a rule
+    whose applies_from date (written in the rule or its controls, or a date of a framework
+    file) is after --as-of, which every format reports in a section of its own.
 
     \b
     Example:
@@ -94,18 +100,23 @@ def check(
     if timings:
         for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
             say(f"{seconds * 1000:9.2f} ms  {rule_id}")
-    failing = result.failing()
-    waived = [r for r in result.findings if r.status.value == "waived"]
-    passed = len(result.results) - len(failing) - len(waived)
-    say(
-        f"{len(failing)} failing, {len(waived)} waived, {passed} passing results of "
-        f"{len(result.rules)} rules ({result.source_label}, as of {result.as_of})",
-        fg="red" if failing else "green",
-    )
+    say(summary_line(result), fg="red" if result.failing() else "green")
     if not inventory.ids[Kind.MODEL]:
         say("no models yet: add one with 'compliance-tool new model ID'")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
+
+
+def summary_line(result: CheckResult) -> str:
+    """``N failing, M waived, K upcoming, P passing results of R rules (...)``; the
+    upcoming count is left out when there are none."""
+    counts = Counter(r.status.value for r in result.results)
+    upcoming = f"{counts['upcoming']} upcoming, " if counts["upcoming"] else ""
+    return (
+        f"{counts['fail']} failing, {counts['waived']} waived, {upcoming}{counts['pass']} "
+        f"passing results of {len(result.rules)} rules "
+        f"({result.source_label}, as of {result.as_of})"
+    )
 
 
 @cli.command()
@@ -144,22 +155,34 @@ def rules() -> None:
 @rules.command("list")
 @click.pass_context
 def rules_list(ctx: click.Context) -> None:
-    """Every rule with its severity, kind and controls.
+    """Every rule with its severity, kind, controls and title, and the date it is enforced
+    from when it has one: "(from 2027-12-02, eu-ai-act-2024-1689#annex-iii-high-risk)".
 
     \b
     Example:
       compliance-tool rules list
     """
+    from compliance_tool.checks.frameworks import frameworks, rule_date
     from compliance_tool.repository.kinds import Kind
 
     inventory = open_inventory(where_of(ctx, None))
     records = inventory.records(Kind.RULE)
+    known = frameworks(inventory)
     width = max((len(r.id) for r in records), default=10)
     for record in records:
         data = record.data
+        date = rule_date(inventory, record, known)
+        when = ""
+        if date.applies_from is not None:
+            source = date.applies_from
+            named = f", {source.reference}" if source.framework else ""
+            adopted = " if adopted" if source.legal_status == "proposal" else ""
+            when = f"  (from {source.date.isoformat()}{adopted}{named})"
+        elif date.problem:
+            when = f"  (applies_from in {date.origin}: {date.problem})"
         click.echo(
             f"{record.id:<{width}}  {data.get('severity', ''):<8}  {data.get('applies_to', ''):<8}  "
-            f"{','.join(data.get('controls') or []):<8}  {data.get('title', '')}"
+            f"{','.join(data.get('controls') or []):<8}  {data.get('title', '')}{when}"
         )
 
 

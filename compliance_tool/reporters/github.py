@@ -15,7 +15,7 @@ LEVELS: dict[Severity, str] = {
     Severity.LOW: "notice",
     Severity.INFO: "notice",
 }
-"""The annotation level of an unwaived failure; a waived one is always a notice."""
+"""The annotation level of an unwaived failure; a waived or upcoming one is always a notice."""
 
 
 def escape_data(text: str) -> str:
@@ -54,6 +54,13 @@ def _check_annotation(finding: Result, remediation: str) -> str:
     if finding.status is Status.WAIVED:
         lines.append(f"Waived by {finding.waiver} until {finding.waiver_expires}.")
         level, title = "notice", f"{finding.rule} (waived)"
+    elif finding.status is Status.UPCOMING:
+        when = finding.applies_from.describe() if finding.applies_from else "from a later date"
+        lines.append(f"Not yet mandatory: a failure {when}.")
+        if remediation:
+            lines.append(f"Fix: {remediation}")
+        day = finding.applies_from.date.isoformat() if finding.applies_from else "later"
+        level, title = "notice", f"{finding.rule} (upcoming, from {day})"
     else:
         if remediation:
             lines.append(f"Fix: {remediation}")
@@ -62,9 +69,13 @@ def _check_annotation(finding: Result, remediation: str) -> str:
 
 
 def render_check(result: CheckResult) -> str:
-    """One annotation per failure or waived failure, on the line of the first problem."""
+    """One annotation per failure or waived failure, on the line of the first problem; then
+    one ``::notice`` per upcoming result, soonest date first."""
     remediation = {rule.id: rule.remediation for rule in result.rules}
-    findings = [dataclasses.replace(f, path=result.git_prefix + f.path) for f in result.findings]
+    findings = [
+        dataclasses.replace(f, path=result.git_prefix + f.path)
+        for f in [*result.findings, *result.upcoming]
+    ]
     return "".join(
         _check_annotation(finding, remediation.get(finding.rule, "")) for finding in findings
     )
