@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Regenerate compliance_tool/repository/starter-manifest.json: the SHA-256 of every
 released version of each starter file (the kinds' schemas, the policy catalogue, the
-scenarios), which 'compliance-tool upgrade' uses to tell a file the organisation has not
+scenarios, document templates), which 'compliance-tool upgrade' uses to tell a file the organisation has not
 touched (its bytes are those of some release) from one it edited.
 
 Run at release time, after setting the new version in compliance_tool/__init__.py and
@@ -38,6 +38,7 @@ sys.path.insert(0, str(PROJECT))
 from compliance_tool import __version__  # noqa: E402
 from compliance_tool.repository import bundle  # noqa: E402
 from compliance_tool.repository.kinds import Kind  # noqa: E402
+from compliance_tool.repository.resources import STARTER_FOLDERS  # noqa: E402
 
 MANIFEST = PROJECT / "compliance_tool" / "repository" / "starter-manifest.json"
 TAG = re.compile(r"^v(\d+(?:\.\d+)*)$")
@@ -48,7 +49,7 @@ def starter_digests(project: Path) -> dict[str, str]:
     kinds = {f"schemas/{kind.schema_name}" for kind in Kind}
     digests = {}
     for path in bundle.starter_sources(project):
-        if path in kinds or path.startswith(("policies/", "features/")):
+        if path in kinds or path.startswith(STARTER_FOLDERS):
             digests[path] = hashlib.sha256(bundle.make(project, path)).hexdigest()
     return digests
 

@@ -60,9 +60,9 @@ def init(directory: Path, example: bool) -> None:
 def upgrade(ctx: click.Context, dry_run: bool) -> None:
     """Update the starter files of this repository to those of the installed release.
 
-    Replaces every starter file (schemas, policies, features) that the organisation has
-    not edited, adds the ones new in this release, and records the release in
-    compliance-tool.yaml. A file the organisation edited is never overwritten: it is
+    Replaces every starter file (schemas, policies, features, the FRIA template) that the
+    organisation has not edited, adds the ones new in this release, and records the
+    release in compliance-tool.yaml. A file the organisation edited is never overwritten: it is
     listed with a diff from its content to this release's, to review by hand.
 
     Exit 0 when every starter file is this release's (or was made so), 1 when edited

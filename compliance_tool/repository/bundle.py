@@ -11,7 +11,8 @@ Standard library only: the build runs it before any dependency is installed.
 The layout of ``_data/`` mirrors a governance repository:
 
 - ``schemas/``: every JSON Schema, of the kinds and of the tool's own outputs;
-- ``policies/`` and ``features/``: the starter catalogue and scenarios. A control's
+- ``policies/``, ``features/`` and ``docs/fria/``: the starter catalogue, scenarios and
+  the template of a fundamental-rights impact assessment (RISK-02 points at it). A control's
   ``evidence:`` is left out of its starter copy: attestations are one organisation's
   records (the sample's attestation names its people and files), not a starting point;
 - ``example/``: the sample organisation that ``init --example`` adds, with the
@@ -37,6 +38,7 @@ _STARTER_TREES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("schemas", (".schema.json",)),
     ("policies", (".yaml", ".md")),
     ("features", (".feature", "README.md")),
+    ("docs/fria", (".md",)),
 )
 """Folders copied into the package, with the endings of the files taken from them (the
 sample's expected scenario outcomes, features/expected-outcomes.yaml, stay behind: they

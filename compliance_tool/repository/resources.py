@@ -24,6 +24,9 @@ from compliance_tool.repository import bundle
 TEMPLATES = "init_templates"
 """The package folder of the files ``init`` copies into a new repository as they are."""
 
+STARTER_FOLDERS = ("policies/", "features/", "docs/fria/")
+"""Where the starter files besides the kinds' schemas are (repository paths)."""
+
 MANIFEST = "starter-manifest.json"
 """The digests of every released version of each starter file (in ``repository/``)."""
 
@@ -116,15 +119,11 @@ def schema_bytes(name: str) -> bytes:
 
 def starter_paths() -> list[str]:
     """The repository paths of the starter files of this version: the kinds' schemas, the
-    policy catalogue (frameworks, controls, rules) and the scenarios."""
+    policy catalogue (frameworks, controls, rules), the scenarios and document templates."""
     from compliance_tool.repository.kinds import Kind
 
     kind_schemas = {f"schemas/{kind.schema_name}" for kind in Kind}
-    return [
-        p
-        for p in _data().listing()
-        if p in kind_schemas or p.startswith(("policies/", "features/"))
-    ]
+    return [p for p in _data().listing() if p in kind_schemas or p.startswith(STARTER_FOLDERS)]
 
 
 def starter_files() -> dict[str, bytes]:

@@ -5,12 +5,12 @@ A repository carries its own ``policies/`` (its controls and rules are its own) 
 carry ``schemas/<kind>.schema.json`` to extend a kind; where it has none, the packaged
 ones are used (:class:`PackagedPolicies`, :class:`~compliance_tool.repository.schemas.SchemaSet`).
 
-``init`` copies the starter files (the kinds' schemas, the policy catalogue and the
-scenarios) into a new repository and records the tool's version as ``starter_version`` in
-``compliance-tool.yaml``. The package knows the SHA-256 of every released version of each
-starter file (``starter-manifest.json``), so a file in a repository is one of: current,
-an older release untouched (``upgrade`` may replace it), or edited by the organisation
-(never overwritten).
+``init`` copies the starter files (the kinds' schemas, the policy catalogue, the
+scenarios and the FRIA template) into a new repository and records the tool's version as
+``starter_version`` in ``compliance-tool.yaml``. The package knows the SHA-256 of every
+released version of each starter file (``starter-manifest.json``), so a file in a
+repository is one of: current, an older release untouched (``upgrade`` may replace it),
+or edited by the organisation (never overwritten).
 """
 
 from __future__ import annotations

@@ -45,6 +45,7 @@ def test_the_starter_files_are_the_kinds_schemas_the_catalogue_and_the_scenarios
     for folder in ("policies/frameworks/", "policies/controls/", "policies/rules/", "features/"):
         assert any(p.startswith(folder) for p in paths), folder
     assert "features/expected-outcomes.yaml" not in paths  # the tests' record of the sample
+    assert "docs/fria/template.md" in paths  # RISK-02's remediation points at it
     kinds = {f"schemas/{kind.schema_name}" for kind in Kind}
     sources = bundle.starter_sources(REPO_ROOT)
     assert set(paths) == {p for p in sources if not p.startswith("schemas/") or p in kinds}
@@ -55,7 +56,7 @@ def test_the_manifest_knows_a_digest_of_every_release_of_each_starter_file() -> 
     assert manifest["format"] == 1
     assert manifest["releases"]
     for path, releases in manifest["files"].items():
-        assert path.startswith(("schemas/", "policies/", "features/")), path
+        assert path.startswith(("schemas/", *resources.STARTER_FOLDERS)), path
         assert set(releases) <= set(manifest["releases"]), path
         assert all(len(d) == 64 and int(d, 16) >= 0 for d in releases.values()), path
 
