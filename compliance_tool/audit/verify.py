@@ -499,6 +499,7 @@ def _check_manifest(report: VerifyReport, handler: Any) -> dict[str, Any] | None
 
 def _check_repository(report: VerifyReport, manifest: dict[str, Any] | None, repo: Path) -> None:
     from compliance_tool.repository.sources import GitSource, open_repo
+    from compliance_tool.repository.starter import PackagedPolicies
 
     name = "repository"
     if manifest is None or not isinstance(manifest.get("files"), dict):
@@ -512,7 +513,7 @@ def _check_repository(report: VerifyReport, manifest: dict[str, Any] | None, rep
         return
     try:
         git_repo = open_repo(repo)
-        source = GitSource.open(repo.resolve(), str(commit), git_repo)
+        source = PackagedPolicies(GitSource.open(repo.resolve(), str(commit), git_repo))
     except ComplianceToolError as error:
         report.add(
             name,

@@ -292,9 +292,19 @@ def _team_owners(builder: _Builder) -> tuple[str, ...]:
     handle = builder.handle(team)
     if handle is not None:
         return (handle,)
-    people: list[tuple[str | int, ...]] = [("lead",)]
+    people: list[tuple[str | int, ...]] = [("lead",)] if team.data.get("lead") else []
     people += [path for path, _ in walk(team.data, ("members", "*"))]
     who = f"team {team.id} has no {builder.host.label} handle of its own, and its"
+    if not people:  # a team init made to own the starter controls, before anyone is named
+        builder.problem(
+            team,
+            (),
+            f"team {team.id} has no {builder.host.label} handle, lead or members: "
+            "CODEOWNERS cannot require anyone's review of policies/ and inventory/",
+            f'add accounts: {{{builder.host.value}: "@..."}} or a lead to {team.path}',
+            "no-handle",
+        )
+        return ()
     found = [
         builder.person_handle(
             team, at, str(_value(team.data, at)), f"{who} {at[0]}", "policies/ and inventory/"

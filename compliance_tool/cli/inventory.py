@@ -33,7 +33,11 @@ from compliance_tool.repository.session import (
     git_prefix,
     locate,
     open_inventory,
+    origins,
+    repository_schemas,
+    usual_origins,
 )
+from compliance_tool.repository.starter import older_note
 from compliance_tool.repository.writing import write_output
 
 
@@ -104,7 +108,10 @@ def validate(
 ) -> None:
     """Check governance files: YAML, schema, ids, references, lineage, linked files.
 
-    Prints one line per problem: file:line:col: kind.field: message (hint).
+    Prints one line per problem: file:line:col: kind.field: message (hint). The summary
+    says whose schemas and policies were used: the repository's own (schemas/,
+    policies/) or those packaged with the tool, and notes once when the repository's
+    starter files are older than the installed tool's ('compliance-tool upgrade').
     Exit 0 when valid, 1 when problems were found, 2 on a usage or read error.
 
     \b
@@ -139,13 +146,18 @@ def validate(
     files = {p.path for p in result.problems}
     if result.passed:
         say(f"ok: {result.files_checked} files valid ({result.source_label})", fg="green")
-        ctx.exit(EXIT_OK)
-    say(
-        f"{len(result.problems)} problem(s) in {len(files)} of {result.files_checked} files "
-        f"({result.source_label})",
-        fg="red",
-    )
-    ctx.exit(EXIT_FINDINGS)
+    else:
+        say(
+            f"{len(result.problems)} problem(s) in {len(files)} of {result.files_checked} "
+            f"files ({result.source_label})",
+            fg="red",
+        )
+    if result.passed or not usual_origins(inventory):  # which files the verdict rests on
+        say(origins(inventory))
+    note = older_note(where.root) if ref is None else None
+    if note is not None:
+        say(f"note: {note}", fg="yellow")
+    ctx.exit(EXIT_OK if result.passed else EXIT_FINDINGS)
 
 
 @cli.command()
@@ -172,7 +184,7 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     from compliance_tool.checks.pipeline import today
     from compliance_tool.repository.kinds import ID_PATTERN, Kind
     from compliance_tool.repository.scaffold import scaffold
-    from compliance_tool.repository.schemas import SchemaSet
+    from compliance_tool.repository.sources import WorktreeSource
 
     chosen = next(k for k in Kind if k.value.lower() == kind)
     if not re.fullmatch(ID_PATTERN, record_id):
@@ -181,7 +193,8 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     target = output or root / chosen.folder / f"{record_id}.yaml"
     if target.exists():
         raise InventoryError(f"{target} already exists", hint="choose another id or edit the file")
-    write_output(target, scaffold(chosen, record_id, SchemaSet(), today()).encode("utf-8"))
+    schemas = repository_schemas(WorktreeSource(root.resolve()))
+    write_output(target, scaffold(chosen, record_id, schemas, today()).encode("utf-8"))
     say(f"wrote {target}: fill in every TODO, then run 'compliance-tool validate {target}'")
 
 

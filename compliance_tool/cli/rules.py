@@ -80,7 +80,7 @@ def check(
       compliance-tool check --as-of 2026-12-01 --format sarif
     """
     from compliance_tool.checks.pipeline import default_jobs, evaluate, rule_cache
-    from compliance_tool.repository.kinds import Severity
+    from compliance_tool.repository.kinds import Kind, Severity
 
     choices = list(CHECK_REPORTERS)
     if not formats and os.environ.get("GITHUB_ACTIONS") == "true" and "github" in choices:
@@ -101,6 +101,8 @@ def check(
         for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
             say(f"{seconds * 1000:9.2f} ms  {rule_id}")
     say(summary_line(result), fg="red" if result.failing() else "green")
+    if not inventory.ids[Kind.MODEL]:
+        say("no models yet: add one with 'compliance-tool new model ID'")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
 

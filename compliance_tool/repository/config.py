@@ -3,7 +3,6 @@ shipped in the package. Flags and ``COMPLIANCE_TOOL_*`` variables take precedenc
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -15,7 +14,6 @@ from compliance_tool.repository.kinds import dotted
 from compliance_tool.repository.yamlio import parse_document
 
 CONFIG_FILE = "compliance-tool.yaml"
-_SCHEMA = Path(__file__).with_name("config.schema.json")
 
 
 def load_config(root: Path) -> dict[str, Any]:
@@ -29,7 +27,9 @@ def load_config(root: Path) -> dict[str, Any]:
         raise InventoryError(
             issue.message, where=f"{CONFIG_FILE}:{issue.line}:{issue.column}", hint=issue.hint
         )
-    schema = json.loads(_SCHEMA.read_text(encoding="utf-8"))
+    from compliance_tool.repository.resources import config_schema
+
+    schema = config_schema()
     validator = jsonschema.Draft202012Validator(schema)
     errors = sorted(validator.iter_errors(document.data), key=lambda e: list(map(str, e.path)))
     if errors:

@@ -12,6 +12,7 @@ import difflib
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -20,11 +21,9 @@ from typing import Any
 import jsonschema
 import jsonschema_rs
 
+from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.yamlio import Path as DocPath
-
-SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas"
-"""The schemas shipped with the tool (the repository's ``schemas/`` folder)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,26 +42,99 @@ def load_json(path: Path) -> Any:
         return json.load(handle)
 
 
-class SchemaSet:
-    """The schema of every kind, compiled once."""
+SCHEMA_FOLDER = "schemas"
+"""The folder of a governance repository whose ``<kind>.schema.json`` files replace the
+packaged schema of their kind."""
 
-    def __init__(self, directory: Path = SCHEMA_DIR) -> None:
-        self.directory = directory
+
+def _parse_schema(path: str, raw: bytes) -> dict[str, Any]:
+    """A repository's schema file, checked before use: JSON, an object, and every
+    reference inside the file (a schema the tool compiles must never fetch one)."""
+    try:
+        parsed = json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InventoryError(
+            f"{path} is not valid JSON: {error}",
+            hint="fix it, or delete it to use the packaged schema of the kind",
+        ) from None
+    if not isinstance(parsed, dict):
+        raise InventoryError(f"{path} is not a JSON Schema (not an object)", hint="fix it")
+    remote = next(iter(_outside_refs(parsed)), None)
+    if remote is not None:
+        raise InventoryError(
+            f"{path} refers to {remote}, outside the file",
+            hint="a repository's schema may only use references within itself ('#/$defs/...')",
+        )
+    return parsed
+
+
+def _outside_refs(node: Any) -> list[str]:
+    """The ``$ref`` and ``$dynamicRef`` values of ``node`` that leave the document."""
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("$ref", "$dynamicRef") and isinstance(value, str):
+                if not value.startswith("#"):
+                    found.append(value)
+            else:
+                found.extend(_outside_refs(value))
+    elif isinstance(node, list):
+        for item in node:
+            found.extend(_outside_refs(item))
+    return found
+
+
+class SchemaSet:
+    """The schema of every kind, compiled once: the repository's own
+    ``schemas/<kind>.schema.json`` where it has one, the packaged one otherwise."""
+
+    def __init__(self, own: Mapping[str, bytes] | None = None) -> None:
+        """``own``: the repository's schema files by path (``schemas/model.schema.json``),
+        as :meth:`~compliance_tool.repository.sources.Source.documents` gives them."""
+        from compliance_tool.repository.resources import schema_bytes
+
+        own = own or {}
         self.schemas: dict[Kind, dict[str, Any]] = {}
+        self.own_kinds: tuple[Kind, ...] = tuple(
+            kind for kind in Kind if f"{SCHEMA_FOLDER}/{kind.schema_name}" in own
+        )
+        """The kinds whose schema is the repository's."""
         digest = hashlib.sha256()
         for kind in Kind:
-            file = directory / kind.schema_name
-            raw = file.read_bytes()
+            path = f"{SCHEMA_FOLDER}/{kind.schema_name}"
+            raw = own[path] if kind in self.own_kinds else schema_bytes(kind.schema_name)
             digest.update(kind.schema_name.encode() + b"\0" + raw)
-            self.schemas[kind] = json.loads(raw)
+            self.schemas[kind] = (
+                _parse_schema(path, raw) if kind in self.own_kinds else json.loads(raw)
+            )
         self.digest = digest.hexdigest()
+        if self.own_kinds:
+            _ = self._fast  # a repository's schema that does not compile fails here, named
+
+    @property
+    def origin(self) -> str:
+        """Whose schemas these are, in words for the summary of ``validate``."""
+        from compliance_tool.repository.resources import packaged_label
+
+        if not self.own_kinds:
+            return packaged_label()
+        if len(self.own_kinds) == len(Kind):
+            return "this repository"
+        names = ", ".join(k.value for k in self.own_kinds)
+        return f"this repository for {names}, {packaged_label()} for the others"
 
     @cached_property
     def _fast(self) -> dict[Kind, Any]:
-        return {
-            kind: jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
-            for kind, schema in self.schemas.items()
-        }
+        compiled: dict[Kind, Any] = {}
+        for kind, schema in self.schemas.items():
+            try:
+                compiled[kind] = jsonschema_rs.Draft202012Validator(schema, validate_formats=True)
+            except (ValueError, jsonschema_rs.ValidationError) as error:
+                raise InventoryError(
+                    f"{SCHEMA_FOLDER}/{kind.schema_name} is not a valid JSON Schema: {error}",
+                    hint="fix it, or delete it to use the packaged schema of the kind",
+                ) from None
+        return compiled
 
     @cached_property
     def _exact(self) -> dict[Kind, jsonschema.Draft202012Validator]:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from compliance_tool.errors import GitError
 from compliance_tool.repository.cache import CACHE_DIR, distrust, take_warnings, warn
 from compliance_tool.repository.loader import Inventory, ParseCache
-from compliance_tool.repository.schemas import SchemaSet
+from compliance_tool.repository.schemas import SCHEMA_FOLDER, SchemaSet
 from compliance_tool.repository.sources import (
     GitSource,
     Source,
@@ -21,6 +21,7 @@ from compliance_tool.repository.sources import (
     repo_prefix,
     resolve_commit,
 )
+from compliance_tool.repository.starter import PackagedPolicies
 
 if TYPE_CHECKING:
     import git
@@ -99,10 +100,21 @@ def git_prefix(source: Source) -> str:
     return ""
 
 
-def open_source(where: Where) -> Source:
+def open_source(where: Where) -> PackagedPolicies:
+    """The snapshot ``where`` names, with the packaged starter catalogue in place of
+    ``policies/`` when the snapshot has no policy file of its own."""
+    base: Source
     if where.ref is None:
-        return WorktreeSource(where.root.resolve())
-    return GitSource.open(where.root.resolve(), where.ref)
+        base = WorktreeSource(where.root.resolve())
+    else:
+        base = GitSource.open(where.root.resolve(), where.ref)
+    return PackagedPolicies(base)
+
+
+def repository_schemas(source: Source) -> SchemaSet:
+    """The schemas of the snapshot ``source``: its own ``schemas/<kind>.schema.json``
+    where it has one, the packaged one of the kind otherwise."""
+    return SchemaSet(source.documents(SCHEMA_FOLDER, ".schema.json"))
 
 
 def cache_folder(where: Where) -> Path | None:
@@ -133,11 +145,31 @@ def cache_warnings() -> list[str]:
 
 
 def open_inventory(where: Where, schemas: SchemaSet | None = None) -> Inventory:
-    """The inventory at ``where``, with the on-disk parse cache unless disabled."""
-    schemas = schemas or SchemaSet()
+    """The inventory at ``where``, with the on-disk parse cache unless disabled, read
+    with the repository's schemas and policies where it has them (see
+    :mod:`~compliance_tool.repository.starter`)."""
+    source = open_source(where)
+    schemas = schemas or repository_schemas(source)
     folder = cache_folder(where)
     cache = ParseCache(folder, schemas.digest) if folder is not None else None
-    return Inventory(open_source(where), schemas, cache)
+    return Inventory(source, schemas, cache)
+
+
+def origins(inventory: Inventory) -> str:
+    """Whose schemas and policies ``inventory`` was read with, in words."""
+    return f"schemas: {inventory.schemas.origin}; policies: {_policies_origin(inventory)}"
+
+
+def usual_origins(inventory: Inventory) -> bool:
+    """Whether ``inventory`` was read as most repositories are: with the packaged schemas
+    and its own policies (a failed validation then has nothing to add about them)."""
+    own_policies = _policies_origin(inventory) == "this repository"
+    return own_policies and not inventory.schemas.own_kinds
+
+
+def _policies_origin(inventory: Inventory) -> str:
+    source = inventory.source
+    return source.policies_origin if isinstance(source, PackagedPolicies) else "this repository"
 
 
 def git_changes(root: Path, base: str, head: str | None) -> tuple[set[str], set[str]]:

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from support.cli import Invoke
 from support.git import commit_all, git
-from support.repos import CASES, GOVERNANCE_FILES, REPO_ROOT, edit, overlay
+from support.repos import CASES, GOVERNANCE_FILES, MINI_ORIGINS, REPO_ROOT, edit, overlay
 from support.schemas import load_schema, validator_for
 
 from compliance_tool.repository.loader import ParseCache
@@ -245,7 +245,7 @@ def test_ref_validates_the_commit_not_the_working_tree(gitrepo: Path, run_cli: I
     at_head = run_cli("--repo", gitrepo, "validate", "--ref", "HEAD")
     assert at_head.exit_code == 0, at_head.output
     assert at_head.stdout == ""
-    assert at_head.stderr == f"ok: 13 files valid ({head[:12]})\n"
+    assert at_head.stderr == f"ok: 13 files valid ({head[:12]})\n" + MINI_ORIGINS
     worktree = run_cli("--repo", gitrepo, "validate")
     assert worktree.exit_code == 1
     assert lines(worktree.stdout) == [OWNER_LINE]
@@ -259,7 +259,7 @@ def test_ref_validates_a_past_commit(gitrepo: Path, run_cli: Invoke) -> None:
     assert run_cli("--repo", gitrepo, "validate").exit_code == 0
     past = run_cli("--repo", gitrepo, "validate", "--ref", "HEAD~1")
     assert past.exit_code == 0
-    assert past.stderr == f"ok: 13 files valid ({good[:12]})\n"
+    assert past.stderr == f"ok: 13 files valid ({good[:12]})\n" + MINI_ORIGINS
     broken = run_cli("--repo", gitrepo, "validate", "--ref", bad, "--format", "json")
     assert broken.exit_code == 1
     document = json.loads(broken.stdout)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from support.cli import Invoke
-from support.repos import FILES, GOVERNANCE_FILES
+from support.repos import FILES, GOVERNANCE_FILES, MINI_ORIGINS
 
 from compliance_tool.checks.validate import validate
 from compliance_tool.repository.kinds import REFERENCES, Kind, walk
@@ -17,7 +17,9 @@ def test_minirepo_validates_without_problems(minirepo: Path, run_cli: Invoke) ->
     result = run_cli("--repo", minirepo, "validate", "--format", "text")
     assert result.stdout == ""
     assert result.exit_code == 0
-    assert result.stderr == f"ok: {len(GOVERNANCE_FILES)} files valid (working tree)\n"
+    assert result.stderr == f"ok: {len(GOVERNANCE_FILES)} files valid (working tree)\n" + (
+        MINI_ORIGINS
+    )
 
 
 def test_minirepo_has_every_kind_and_every_reference(minirepo: Path) -> None:

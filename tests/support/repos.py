@@ -34,6 +34,10 @@ SAMPLE_TREES = ("inventory", "policies", "runbooks", "evidence", "docs")
 
 CONFIG = "compliance-tool.yaml"
 
+MINI_ORIGINS = "schemas: packaged (compliance-tool 0.1.0); policies: this repository\n"
+"""The line of ``validate``'s summary that says whose schemas and policies the minimal
+repository (which has no schemas/ of its own) was read with."""
+
 FILES: dict[str, str] = {
     "policies/frameworks/fw.yaml": """\
 # yaml-language-server: $schema=../../schemas/framework.schema.json
