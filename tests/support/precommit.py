@@ -2,10 +2,16 @@
 governance repository to commit in, and runs of ``pre-commit`` in it.
 
 The hook repository is a git repository of this project's working tree as it is (tracked
-and untracked files, not the ignored ones), committed once per test session with a fixed
-identity, so that ``pre-commit try-repo --ref`` and a configuration naming that ``rev``
-share one hook environment; ``PRE_COMMIT_HOME`` is a folder of the session, so the
-environment is built once per session and nothing outside it is touched.
+and untracked files, not the ignored ones), committed once per test session. pre-commit
+installs it (``language: python``) the way it installs any hook repository: a virtual
+environment and ``pip install .``, no editable install. ``try-repo`` does so in a store of
+its own every time; a configuration naming the repository at a ``rev`` uses the store in
+``PRE_COMMIT_HOME``, a folder of the session, and so installs once per session.
+
+What pip installs comes from a wheelhouse built once per session (:func:`wheelhouse`: the
+project's wheel and every dependency, from the package index); each hook environment is
+then installed offline from it (``PIP_NO_INDEX``), without the minute or more that a
+resolution against the index takes on a busy machine.
 """
 
 from __future__ import annotations
@@ -51,6 +57,19 @@ def project_snapshot(target: Path, home: Path) -> str:
     return commit_all(target, "compliance-tool as a hook repository", env)
 
 
+def wheelhouse(target: Path, project: Path) -> Path:
+    """Wheels of ``project`` and of everything it needs to install and to build (the
+    setuptools and wheel its pyproject.toml names), in ``target``."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--quiet", "--disable-pip-version-check",
+         "--wheel-dir", str(target), str(project), "setuptools>=77", "wheel"],
+        check=True,
+        capture_output=True,
+        timeout=900,
+    )  # fmt: skip
+    return target
+
+
 def governance_repo(root: Path, home: Path) -> Path:
     """The reporter tests' repository (:mod:`support.reporter_repo`) as a git repository
     with one commit: failures of EXT-01 (high) for cvendor, ONC-01 (medium) for ml-oncall
@@ -64,12 +83,17 @@ def governance_repo(root: Path, home: Path) -> Path:
 
 
 def hook_env(
-    home: Path, pre_commit_home: Path | None = None, *, own_code: bool = True
+    home: Path,
+    pre_commit_home: Path | None = None,
+    *,
+    own_code: bool = True,
+    wheels: Path | None = None,
 ) -> dict[str, str]:
     """The environment of git and pre-commit in a test: no outside setting of the tool,
     a git configuration and identity of its own, the test environment's tools first on
     PATH, rules evaluated at 2026-11-26. Without ``own_code`` PYTHONPATH is dropped, so that
-    a hook environment runs the code installed in it, not this checkout's."""
+    a hook environment runs the code installed in it, not this checkout's; with ``wheels``
+    pip installs from that wheelhouse only."""
     env = {
         name: value
         for name, value in os.environ.items()
@@ -86,6 +110,8 @@ def hook_env(
     env["XDG_CACHE_HOME"] = str(home / "cache")
     if pre_commit_home is not None:
         env["PRE_COMMIT_HOME"] = str(pre_commit_home)
+    if wheels is not None:
+        env.update(PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheels), PIP_NO_COMPILE="1")
     return env
 
 
