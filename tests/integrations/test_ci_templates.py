@@ -306,3 +306,27 @@ def test_every_command_and_option_the_pipelines_use_exists(path: Path) -> None:
                 assert option in params, f"{command} {option}"
         for name in re.findall(r'--format "?([a-z]+)=', call):
             assert name in CHECK_REPORTERS, name
+
+
+# -- the starter CODEOWNERS -------------------------------------------------------------------
+
+CODEOWNERS = TEMPLATES / ".github" / "CODEOWNERS"
+
+GITHUB_TEAM = re.compile(r"^@[A-Za-z0-9](?:-?[A-Za-z0-9]){0,38}/[A-Za-z0-9][A-Za-z0-9_.-]*$")
+"""A GitHub team handle, @organisation/team-slug, as Team records' accounts.github takes it."""
+
+
+def test_the_starter_codeowners_parses_and_owns_the_policies() -> None:
+    """Read with an independent parser (the codeowners package), as GitHub reads it: the
+    placeholder team owns policies/ and the file itself, and nothing else is claimed."""
+    from codeowners import CodeOwners
+
+    text = CODEOWNERS.read_text("utf-8")
+    owners = CodeOwners(text)
+    team = [("TEAM", "@your-org/model-governance")]
+    assert owners.of("policies/rules/OWN-01-owner-operator-active.yaml") == team
+    assert owners.of(".github/CODEOWNERS") == team
+    assert owners.of("inventory/models/fraud-scoring.yaml") == []
+    rules = [line for line in text.splitlines() if line and not line.startswith("#")]
+    assert all(GITHUB_TEAM.match(line.split()[1]) for line in rules), rules
+    assert "compliance-tool codeowners" in text  # says what regenerates it
