@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from support.git import git
-from support.precommit import TEMPLATES, governance_repo, hook_env, pre_commit, stage
+from support.precommit import TEMPLATES, TOOLS, governance_repo, hook_env, pre_commit, stage
 
 from compliance_tool.cli import cli
 
@@ -109,3 +109,42 @@ def test_the_codeowners_hook_runs_codeowners_check(repo: tuple[Path, dict[str, s
     result = pre_commit(root, env, "run", "--all-files", "compliance-tool-codeowners")
     assert "compliance-tool codeowners --check" in result.stdout
     assert "No such command" not in result.stdout, result.stdout
+
+
+@pytest.mark.skipif("init" not in cli.commands, reason="compliance-tool has no init command yet")
+def test_a_repository_made_by_init_runs_the_hooks(tmp_path: Path) -> None:
+    """`compliance-tool init` writes this configuration; with its hooks installed, a
+    broken reference is refused with file and line, and the fix is committed."""
+    home = tmp_path / "home"
+    root = tmp_path / "governance"
+    env = hook_env(home, tmp_path / "pre-commit-home")
+    if "codeowners" not in cli.commands:
+        env["SKIP"] = "compliance-tool-codeowners"
+    made = subprocess.run(
+        [str(TOOLS / "compliance-tool"), "init", str(root)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert made.returncode == 0, made.stderr
+    assert (root / ".pre-commit-config.yaml").read_bytes() == (
+        TEMPLATES / ".pre-commit-config.yaml"
+    ).read_bytes()
+    git(root, "add", "-A", env=env)
+    git(root, "commit", "-q", "--no-gpg-sign", "-m", "Governance repository", env=env)
+    installed = pre_commit(root, env, "install")
+    assert installed.returncode == 0, installed.stdout
+    team = "inventory/teams/ml-platform.yaml"
+    text = (root / team).read_text("utf-8")
+    line = text.count("\n") + 1
+    (root / team).write_text(text + "lead: nobody\n", encoding="utf-8")
+    git(root, "add", team, env=env)
+    refused = _commit(root, env, "ml-platform: a lead")
+    assert refused.returncode != 0, refused.stdout
+    assert f"{team}:{line}:7: Team.lead: unknown person 'nobody'" in refused.stdout
+    stage(root, team, "lead: nobody\n", "", env)
+    stage(root, team, "name: ML platform\n", "name: Machine-learning platform\n", env)
+    committed = _commit(root, env, "ml-platform: its name")
+    assert committed.returncode == 0, committed.stdout
