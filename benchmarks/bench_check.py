@@ -65,7 +65,9 @@ from benchlib import (
 COLD_TARGET = 3.0
 WARM_TARGET = 0.3
 TIMING_LINE = re.compile(r"^\s*([0-9.]+) ms  (\S+)\s*$")
-SUMMARY_LINE = re.compile(r"(\d+) failing, (\d+) waived, (\d+) passing results of (\d+) rules")
+SUMMARY_LINE = re.compile(
+    r"(\d+) failing, (\d+) waived, (?:\d+ upcoming, )?(\d+) passing results of (\d+) rules"
+)
 
 
 @dataclass(slots=True)

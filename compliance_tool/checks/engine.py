@@ -113,6 +113,9 @@ class CheckResult:
     rules: tuple[CompiledRule, ...]
     results: tuple[Result, ...]
     timings: dict[str, float] = field(default_factory=dict, compare=False)
+    git_prefix: str = ""
+    """Where the governance root sits in its git repository (``""`` or ``"sub/"``): code
+    hosts (SARIF, GitHub annotations) take paths from the top of the repository."""
 
     @property
     def findings(self) -> list[Result]:

@@ -132,12 +132,20 @@ def evaluate_record(
     return engine, record, results
 
 
+def _as_example(status: Status) -> Status:
+    """What an example shows: an upcoming result is the rule failing before the date it is
+    enforced from, so it is a fail example whatever the date of the examples."""
+    return Status.FAIL if status is Status.UPCOMING else status
+
+
 def run_examples(inventory: Inventory) -> list[ExampleOutcome]:
-    """Evaluate every example of every rule of ``inventory`` in the example context."""
+    """Evaluate every example of every rule of ``inventory`` in the example context (with
+    the rule, control and framework files, which ``applies_from`` reads)."""
+    policies = tuple(f"{FOLDERS[k]}/" for k in (Kind.RULE, Kind.CONTROL, Kind.FRAMEWORK))
     rule_files = {
         path: inventory.source.read(inventory.entries[path])
         for path in inventory.yaml_paths()
-        if path.startswith(FOLDERS[Kind.RULE] + "/") or path.startswith(FOLDERS[Kind.CONTROL] + "/")
+        if path.startswith(policies)
     }
     files = context_files(rule_files)
     outcomes: list[ExampleOutcome] = []
@@ -151,6 +159,6 @@ def run_examples(inventory: Inventory) -> list[ExampleOutcome]:
                     files, applies, example, inventory.schemas, only, EXAMPLES_AS_OF
                 )
                 mine = [r for r in results if r.rule == rule.id]
-                actual = mine[0].status if mine else None
+                actual = _as_example(mine[0].status) if mine else None
                 outcomes.append(ExampleOutcome(rule.id, expected, index, actual))
     return outcomes

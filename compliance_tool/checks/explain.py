@@ -9,9 +9,10 @@ from ruamel.yaml import YAML
 
 from compliance_tool.checks.custom_rules import CUSTOM_RULES, describe
 from compliance_tool.checks.examples import CONTEXT, EXAMPLES_AS_OF
+from compliance_tool.checks.frameworks import rule_date
 from compliance_tool.errors import PolicyError
 from compliance_tool.repository.kinds import Kind
-from compliance_tool.repository.loader import Inventory
+from compliance_tool.repository.loader import Inventory, Record
 
 
 def _yaml(value: object) -> str:
@@ -34,6 +35,35 @@ def _flow(value: object) -> str:
     dumper.width = 4096
     dumper.dump(value, out)
     return out.getvalue().strip()
+
+
+def _in_force(inventory: Inventory, record: Record) -> list[str]:
+    """From when the rule is enforced, when it has an ``applies_from`` of its own or from
+    its controls, and what that means (nothing for a rule enforced on every date).
+
+    ``applies_from`` is written in a rule or control file as a date (``2027-01-15``: an
+    organisation's own rule, warned about first and enforced from the date) or as a date
+    of a framework file (``{framework: eu-ai-act-2024-1689, date: annex-iii-high-risk}``,
+    so that a legal date is written once). A rule's own date wins; without one, the rule
+    takes the earliest date of its controls when every control has one. Before the date a
+    failure is reported as upcoming and does not fail the run; ``check --as-of`` on or
+    after it reports an ordinary failure. A date only proposed never makes it mandatory.
+    """
+    date = rule_date(inventory, record)
+    if date.problem:
+        return [f"  in force:   unknown: applies_from in {date.origin}: {date.problem}"]
+    source = date.applies_from
+    if source is None:
+        return []
+    meaning = (
+        "a failure stays upcoming until the date is law"
+        if source.legal_status == "proposal"
+        else "before it a failure is upcoming and does not fail the run"
+    )
+    return [
+        f"  in force:   {source.describe()}",
+        f"              applies_from of {date.origin}; {meaning}",
+    ]
 
 
 def explain_rule(inventory: Inventory, rule_id: str) -> str:
@@ -67,6 +97,7 @@ def explain_rule(inventory: Inventory, rule_id: str) -> str:
         out.append(f"  control:    {control_id} {title}")
         if mappings:
             out.append(f"              maps to {mappings}")
+    out += _in_force(inventory, record)
     out.append(f"  defined in: {record.path}")
     out += ["", "Why", _indent(str(data.get("rationale", "")).strip()).rstrip("\n"), ""]
     if data.get("when"):

@@ -215,6 +215,28 @@ class AppliesFrom:
         """Whether a failure on ``as_of`` is an ordinary failure."""
         return self.legal_status != "proposal" and as_of >= self.date
 
+    @property
+    def what(self) -> str:
+        """What the date is: ``eu-ai-act-2024-1689#annex-iii-high-risk: High-risk obligations
+        apply to Annex III systems`` (a proposed date says it is not law), or empty for a
+        date written in the rule or control file itself."""
+        if self.framework is None:
+            return ""
+        what = f"{self.reference}: {self.event}" if self.event else self.reference
+        return f"{what}; proposed, not yet law" if self.legal_status == "proposal" else what
+
+    def describe(self) -> str:
+        """The date and what it is, for people: ``from 2027-12-02 (eu-ai-act-2024-1689#
+        annex-iii-high-risk: High-risk obligations apply to Annex III systems)``, ``from
+        2027-01-15`` for a date written in the file; ``from ... if adopted (...)`` for a
+        proposed date, which never makes a rule mandatory."""
+        day = self.date.isoformat()
+        if not self.what:
+            return f"from {day}"
+        if self.legal_status == "proposal":
+            return f"from {day} if adopted ({self.what})"
+        return f"from {day} ({self.what})"
+
     def as_dict(self) -> dict[str, str | None]:
         return {
             "date": self.date.isoformat(),
@@ -281,3 +303,40 @@ def effective_applies_from(
     if not dates or any(d is None for d in dates):
         return None
     return min((d for d in dates if d is not None), key=lambda d: (d.date, d.reference))
+
+
+@dataclass(frozen=True, slots=True)
+class RuleDate:
+    """From when one rule file is enforced, as ``rules list`` and ``rules explain`` show it."""
+
+    applies_from: AppliesFrom | None
+    origin: str
+    """Where the date is written: ``the rule`` or ``control RISK-02``; empty without one."""
+    problem: str = ""
+    """Why an ``applies_from`` of the rule or of one of its controls names nothing."""
+
+
+def rule_date(
+    inventory: Inventory, rule: Record, known: Mapping[str, FrameworkInfo] | None = None
+) -> RuleDate:
+    """The date a rule is enforced from, as the engine decides it (the rule's own
+    ``applies_from``, else its controls' when every control has one), and where it is
+    written."""
+    known = frameworks(inventory) if known is None else known
+    own, _, message, hint = resolve_applies_from(rule.data.get("applies_from"), known)
+    if message:
+        return RuleDate(None, "the rule", f"{message} ({hint})")
+    if own is not None:
+        return RuleDate(own, "the rule")
+    controls = [str(c) for c in rule.data.get("controls") or ()]
+    dates: dict[str, AppliesFrom | None] = {}
+    for control_id in controls:
+        control = inventory.record(Kind.CONTROL, control_id)
+        value = control.data.get("applies_from") if control is not None else None
+        dates[control_id], _, message, hint = resolve_applies_from(value, known)
+        if message:
+            return RuleDate(None, f"control {control_id}", f"{message} ({hint})")
+    found = effective_applies_from(None, dates.values())
+    if found is None:
+        return RuleDate(None, "")
+    return RuleDate(found, "control " + next(c for c in controls if dates[c] == found))

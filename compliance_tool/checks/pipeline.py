@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from compliance_tool.checks.engine import CheckResult, Detail, Engine, Result, Status
@@ -15,7 +15,7 @@ from compliance_tool.errors import InventoryError
 from compliance_tool.repository.cache import CacheFile, Many, OneOf, fits
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory
-from compliance_tool.repository.session import Where, cache_folder
+from compliance_tool.repository.session import Where, cache_folder, git_prefix
 
 WAIVER_FOLDER = "inventory/waivers/"
 
@@ -57,6 +57,7 @@ def evaluate(
         check = engine.run(inventory.source.commit)
         if memo is not None:
             remember_check(engine, memo, as_of, check)
+    check = replace(check, git_prefix=git_prefix(inventory.source))
     return Evaluation(inventory, validation, check)
 
 
@@ -120,15 +121,19 @@ def remembered_check(engine: Engine, memo: CacheFile, as_of: dt.date) -> CheckRe
 
 
 def _unpack_results(engine: Engine, packed: list[Any]) -> tuple[Result, ...]:
+    """The memo's results, with what they take from their rule: severity, message and, for
+    an upcoming result, the date from which it is a failure (the memo's key holds the rule
+    and framework files and the evaluation date, so the rule's date is the one marked)."""
     rules = {rule.id: rule for rule in engine.rules}
     results = []
     for rule_id, kind, subject, path, line, column, status, details, waiver, expires in packed:
         rule = rules[rule_id]
+        state = Status(status)
         results.append(
             Result(
                 rule_id,
                 rule.severity,
-                Status(status),
+                state,
                 Kind(kind),
                 subject,
                 path,
@@ -138,6 +143,7 @@ def _unpack_results(engine: Engine, packed: list[Any]) -> tuple[Result, ...]:
                 tuple(Detail(*d) for d in details),
                 waiver,
                 expires,
+                rule.applies_from if state is Status.UPCOMING else None,
             )
         )
     return tuple(results)

@@ -50,6 +50,9 @@ class ValidationResult:
     problems: tuple[Problem, ...]
     files_checked: int
     source_label: str
+    git_prefix: str = ""
+    """Where the governance root sits in its git repository (``""`` or ``"sub/"``), for
+    the formats whose paths start at the top of the repository (GitHub annotations)."""
 
     @property
     def passed(self) -> bool:

@@ -7,6 +7,7 @@ Exit codes: 0 passed, 1 findings at or above the threshold, 2 usage or input err
 from __future__ import annotations
 
 import gc
+import inspect
 import os
 import sys
 import traceback
@@ -59,8 +60,50 @@ def say_warnings(notes: Iterable[str]) -> None:
         say(f"warning: {note}", fg="yellow")
 
 
+EXAMPLE = "\b\nExample:"
+"""How the last paragraph of every command's docstring starts: its example, which ``--help``
+prints last, after the options (a ``\\b`` paragraph keeps its lines as written)."""
+
+
+def example_last(command: click.Command) -> None:
+    """Move the example paragraph that ends ``command``'s help text to its epilog, which
+    Click prints after the options: ``--help`` then ends with the example."""
+    text = inspect.cleandoc(command.help or "")
+    body, _, last = text.rpartition("\n\n")
+    if last.startswith(EXAMPLE):
+        command.help = body
+        command.epilog = "\n\n".join(p for p in (last, command.epilog) if p)
+
+
+class ToolCommand(click.Command):
+    """A command whose ``--help`` ends with its example (:func:`example_last`)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        example_last(self)
+
+
+class ToolSubgroup(click.Group):
+    """A group of commands under the main one (``rules``), its help ending with an example."""
+
+    command_class = ToolCommand
+    group_class = type  # its own groups are of this class too
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        example_last(self)
+
+
 class ToolGroup(click.Group):
-    """Maps the tool's errors to exit codes with a one-line message, never a traceback."""
+    """Maps the tool's errors to exit codes with a one-line message, never a traceback;
+    its commands and groups end their ``--help`` with an example."""
+
+    command_class = ToolCommand
+    group_class = ToolSubgroup
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        example_last(self)
 
     def invoke(self, ctx: click.Context) -> Any:
         debug = bool(ctx.params.get("debug"))
@@ -113,7 +156,18 @@ class ToolGroup(click.Group):
 @click.version_option(__version__, prog_name="compliance-tool")
 @click.pass_context
 def cli(ctx: click.Context, repo: Path | None, debug: bool) -> None:
-    """Governance as code for ML operations: validate, check, report, audit."""
+    """Governance as code for ML operations: validate, check, report, audit.
+
+    Shell completion for bash, zsh and fish: see 'Shell completion' in the README. For
+    bash, add this line to ~/.bashrc:
+
+    \b
+      eval "$(_COMPLIANCE_TOOL_COMPLETE=bash_source compliance-tool)"
+
+    \b
+    Example:
+      compliance-tool --repo governance validate
+    """
     ctx.obj = {"repo": repo, "debug": debug}
 
 
@@ -168,11 +222,16 @@ def format_option(
 def formats_option(registry: Mapping[str, object], default_help: str) -> Callable[[F], F]:
     """A repeatable ``--format NAME[=PATH]`` offering the names of a registry (stored as
     ``formats``; :func:`parse_formats` reads it)."""
+
+    def complete(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[str]:
+        return [] if "=" in incomplete else [n for n in registry if n.startswith(incomplete)]
+
     return click.option(
         "--format",
         "formats",
         multiple=True,
         metavar="NAME[=PATH]",
+        shell_complete=complete,
         help=f"Output format, repeatable: {', '.join(registry)}. "
         f"Without =PATH it goes to stdout. {default_help}",
     )

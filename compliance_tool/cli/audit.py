@@ -40,6 +40,10 @@ def diff(
     """Semantic diff of inventory, policies and rule results between BASE and HEAD.
 
     HEAD defaults to the working tree. Both sides are evaluated at the same date.
+
+    \b
+    Example:
+      compliance-tool diff origin/main --format markdown
     """
     from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
     from compliance_tool.audit.shallow import require_commit
@@ -74,7 +78,12 @@ def diff(
 @click.pass_context
 def history(ctx: click.Context, record: str, since: Any, until: Any, output_format: str) -> None:
     """Every commit that changed a record (e.g. models/fraud-scoring), newest first, with
-    author, date, signature status and the field-level change; follows moves."""
+    author, date, signature status and the field-level change; follows moves.
+
+    \b
+    Example:
+      compliance-tool history models/fraud-scoring --since 2026-01-01
+    """
     from compliance_tool.audit.history import record_history
     from compliance_tool.audit.shallow import UNSHALLOW
     from compliance_tool.repository.config import load_config
@@ -125,7 +134,12 @@ def _period(ctx: click.Context, param: click.Parameter, value: str) -> Period:
 @click.pass_context
 def trend(ctx: click.Context, since: Any, until: Any, every: Period, output_format: str) -> None:
     """Compliance at the last commit of each period: share of controls passing, findings by
-    severity, production models."""
+    severity, production models.
+
+    \b
+    Example:
+      compliance-tool trend --since 2026-01-31 --every P1M --format json
+    """
     from compliance_tool.audit.shallow import UNSHALLOW, shallow_boundary
     from compliance_tool.audit.trend import Trend, compute_trend
     from compliance_tool.checks.pipeline import today

@@ -1,7 +1,8 @@
-"""Commands for engineers editing the inventory: validate, new, lineage."""
+"""Commands for engineers editing the inventory: validate, new, lineage, codeowners."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,7 @@ from compliance_tool.cli.app import (
     repo_relative,
     say,
     say_notes,
+    say_warnings,
     where_of,
 )
 from compliance_tool.errors import (
@@ -29,6 +31,7 @@ from compliance_tool.repository.scaffold import SCAFFOLD_KINDS as SCAFFOLD_KINDS
 from compliance_tool.repository.session import (
     Where,
     changed_paths,
+    git_prefix,
     locate,
     open_inventory,
 )
@@ -82,6 +85,10 @@ def validate(
 
     Prints one line per problem: file:line:col: kind.field: message (hint).
     Exit 0 when valid, 1 when problems were found, 2 on a usage or read error.
+
+    \b
+    Example:
+      compliance-tool validate --changed-since origin/main --format github
     """
     from compliance_tool.checks.validate import validate as run_validation
 
@@ -101,6 +108,8 @@ def validate(
     formats = [output_format]
     if output_format == "auto":
         formats = ["text", "github"] if os.environ.get("GITHUB_ACTIONS") == "true" else ["text"]
+    if "github" in formats:  # annotations name files from the top of the git repository
+        result = dataclasses.replace(result, git_prefix=git_prefix(inventory.source))
     text = "".join(VALIDATION_REPORTERS[name](result) for name in formats)
     if output is not None:
         write_output(output, text.encode("utf-8"))
@@ -132,6 +141,10 @@ def new(ctx: click.Context, kind: str, record_id: str, output: Path | None) -> N
     """Scaffold a new governance file with every required field and a comment per field.
 
     Placeholders read TODO: 'compliance-tool validate' points at each until it is filled.
+
+    \b
+    Example:
+      compliance-tool new model churn-propensity-v2
     """
     import re
 
@@ -178,7 +191,12 @@ def lineage(
     ref: str | None,
     as_of: Any,
 ) -> None:
-    """Lineage and impact of a model or dataset, with personal data marked."""
+    """Lineage and impact of a model or dataset, with personal data marked.
+
+    \b
+    Example:
+      compliance-tool lineage card-transactions-raw --downstream --format mermaid
+    """
     from compliance_tool.checks.facts import Facts
     from compliance_tool.checks.lineage import downstream, upstream
 
@@ -187,3 +205,78 @@ def lineage(
     facts = Facts(inventory, as_of_date(as_of))
     graph = upstream(facts, record_id) if direction == "upstream" else downstream(facts, record_id)
     click.echo(LINEAGE_REPORTERS[output_format](graph), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--gitlab",
+    is_flag=True,
+    help="Write GitLab's file (.gitlab/CODEOWNERS) with the gitlab handles of accounts.",
+)
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing: print a diff and exit 1 when the file is not what would be written.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where to write (default: .github/CODEOWNERS, or .gitlab/CODEOWNERS with --gitlab, "
+    "at the top of the git repository).",
+)
+@click.pass_context
+def codeowners(ctx: click.Context, gitlab: bool, check: bool, output: Path | None) -> None:
+    """Write CODEOWNERS from the inventory, so that a change to a record's files needs the
+    review of the people accountable for it.
+
+    A model's files: its owner and operator; a dataset's: its owner; waivers: the active
+    holders of a role that approves them; policies/ and the rest of inventory/: the
+    model-governance team. Handles come from the accounts of Person and Team records;
+    paths are relative to the top of the git repository, which may hold the governance
+    repository in a subfolder.
+
+    Exit 0 when written (with --check: when current), 1 when an accountable person has no
+    handle or two records with different accountable people claim one file (nothing is
+    written; each is listed on stderr with its file and line) or, with --check, when the
+    file is out of date; 2 on bad input, such as an inventory that does not validate.
+
+    \b
+    Example:
+      compliance-tool codeowners --check
+    """
+    from compliance_tool.checks.codeowners import Host, build_codeowners, shadowing, stale_diff
+    from compliance_tool.repository.session import git_place
+
+    root = locate(ctx.obj["repo"])
+    place = git_place(root)
+    host = Host.GITLAB if gitlab else Host.GITHUB
+    target = (output if output is not None else place.top / host.location).absolute()
+    try:
+        location: str | None = target.relative_to(place.top).as_posix()
+    except ValueError:  # written outside the repository: it owns no line of its own
+        location = None
+    inventory = open_inventory(Where(root))
+    result = build_codeowners(inventory, host, place.prefix, location)
+    say_notes(inventory)
+    notes = list(result.notes) + shadowing(place.top, host, target)
+    if not place.in_git:
+        notes.append(f"{root} is in no git repository: paths are relative to it")
+    say_warnings(notes)
+    if not result.passed:
+        for problem in result.problems:
+            say(problem.format())
+        say(f"{len(result.problems)} problem(s): {target} was not written", fg="red")
+        ctx.exit(EXIT_FINDINGS)
+    if check:
+        diff = stale_diff(target, result.text, location or str(target))
+        if diff is not None:
+            click.echo(diff, nl=False)
+            say(
+                f"{target} is out of date: run 'compliance-tool codeowners' to rewrite it", fg="red"
+            )
+            ctx.exit(EXIT_FINDINGS)
+        say(f"ok: {target} is current ({len(result.lines)} patterns)", fg="green")
+        ctx.exit(EXIT_OK)
+    write_output(target, result.text.encode("utf-8"))
+    say(f"wrote {target}: {len(result.lines)} patterns")

@@ -58,6 +58,10 @@ def report(
 
     The PDF (PDF/A-3b) embeds the findings and the provenance manifest; the manifest is
     also written beside it. Exit 0 when the report was written, whatever it finds.
+
+    \b
+    Example:
+      compliance-tool report --as-of 2026-12-01 --output reports/2026-12.pdf
     """
     from compliance_tool.report.build import ReportRequest, build_report
 
@@ -113,6 +117,10 @@ def verify(
     sign the same manifest. With --repo, also check that the commit the manifest names
     holds exactly the input files it lists. Exit 0 when every check holds, 1 when one
     fails, 2 when the file is not a readable PDF (or not a regular file of at most 64 MiB).
+
+    \b
+    Example:
+      compliance-tool verify reports/2026-12.pdf --repo . --format json
     """
     import logging
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections import Counter
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -33,6 +34,9 @@ from compliance_tool.repository.session import (
     changed_paths,
     open_inventory,
 )
+
+if TYPE_CHECKING:
+    from compliance_tool.checks.engine import CheckResult
 
 SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
 
@@ -82,7 +86,10 @@ def check(
     inventory, but only the results about the records in those files (and every result
     of a rule whose file is among them) are reported and decide the exit code: what a
     pre-commit hook or a pull request needs. Exit 0 when nothing at or above --fail-on
-    fails, 1 otherwise, 2 on bad input. Waived failures never fail the run.
+    fails, 1 otherwise, 2 on bad input. Waived failures never fail the run, and neither
+    do upcoming ones: failures of a rule whose applies_from date (written in the rule or
+    its controls, or a date of a framework file) is after --as-of, which every format
+    reports in a section of its own.
 
     \b
     Example:
@@ -111,15 +118,7 @@ def check(
     if timings:
         for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
             say(f"{seconds * 1000:9.2f} ms  {rule_id}")
-    failing = result.failing()
-    waived = [r for r in result.findings if r.status.value == "waived"]
-    passed = len(result.results) - len(failing) - len(waived)
-    say(
-        f"{len(failing)} failing, {len(waived)} waived, {passed} passing results of "
-        f"{len(result.rules)} rules{_scope_label(scope)} "
-        f"({result.source_label}, as of {result.as_of})",
-        fg="red" if failing else "green",
-    )
+    say(summary_line(result, _scope_label(scope)), fg="red" if result.failing() else "green")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
 
@@ -145,13 +144,31 @@ def _scope_label(scope: list[str] | None) -> str:
     return f" about {len(scope)} path(s)"
 
 
+def summary_line(result: CheckResult, about: str = "") -> str:
+    """``N failing, M waived, K upcoming, P passing results of R rules (...)``; the
+    upcoming count is left out when there are none. ``about`` follows the rules: what
+    the results were narrowed to (:func:`_scope_label`)."""
+    counts = Counter(r.status.value for r in result.results)
+    upcoming = f"{counts['upcoming']} upcoming, " if counts["upcoming"] else ""
+    return (
+        f"{counts['fail']} failing, {counts['waived']} waived, {upcoming}{counts['pass']} "
+        f"passing results of {len(result.rules)} rules{about} "
+        f"({result.source_label}, as of {result.as_of})"
+    )
+
+
 @cli.command()
 @ref_option
 @as_of_option
 @format_option(COVERAGE_REPORTERS)
 @click.pass_context
 def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str) -> None:
-    """Show every framework clause, the controls mapped to it and their status."""
+    """Show every framework clause, the controls mapped to it and their status.
+
+    \b
+    Example:
+      compliance-tool coverage --as-of 2026-12-01 --format json
+    """
     from compliance_tool.checks.coverage import CoverageResult, compute_coverage
     from compliance_tool.checks.pipeline import evaluate
 
@@ -165,23 +182,45 @@ def coverage(ctx: click.Context, ref: str | None, as_of: Any, output_format: str
 
 @cli.group()
 def rules() -> None:
-    """The rule catalogue: list, explain, test, and the custom Cerberus rules."""
+    """The rule catalogue: list, explain, test, and the custom Cerberus rules.
+
+    \b
+    Example:
+      compliance-tool rules explain MON-01-drift-thresholds
+    """
 
 
 @rules.command("list")
 @click.pass_context
 def rules_list(ctx: click.Context) -> None:
-    """Every rule with its severity, kind and controls."""
+    """Every rule with its severity, kind, controls and title, and the date it is enforced
+    from when it has one: "(from 2027-12-02, eu-ai-act-2024-1689#annex-iii-high-risk)".
+
+    \b
+    Example:
+      compliance-tool rules list
+    """
+    from compliance_tool.checks.frameworks import frameworks, rule_date
     from compliance_tool.repository.kinds import Kind
 
     inventory = open_inventory(where_of(ctx, None))
     records = inventory.records(Kind.RULE)
+    known = frameworks(inventory)
     width = max((len(r.id) for r in records), default=10)
     for record in records:
         data = record.data
+        date = rule_date(inventory, record, known)
+        when = ""
+        if date.applies_from is not None:
+            source = date.applies_from
+            named = f", {source.reference}" if source.framework else ""
+            adopted = " if adopted" if source.legal_status == "proposal" else ""
+            when = f"  (from {source.date.isoformat()}{adopted}{named})"
+        elif date.problem:
+            when = f"  (applies_from in {date.origin}: {date.problem})"
         click.echo(
             f"{record.id:<{width}}  {data.get('severity', ''):<8}  {data.get('applies_to', ''):<8}  "
-            f"{','.join(data.get('controls') or []):<8}  {data.get('title', '')}"
+            f"{','.join(data.get('controls') or []):<8}  {data.get('title', '')}{when}"
         )
 
 
@@ -189,7 +228,12 @@ def rules_list(ctx: click.Context) -> None:
 @click.argument("rule_id")
 @click.pass_context
 def rules_explain(ctx: click.Context, rule_id: str) -> None:
-    """One rule in full: why, what it selects and requires, how to fix, examples."""
+    """One rule in full: why, what it selects and requires, how to fix, examples.
+
+    \b
+    Example:
+      compliance-tool rules explain MON-01-drift-thresholds
+    """
     from compliance_tool.checks.explain import explain_rule
 
     inventory = open_inventory(where_of(ctx, None))
@@ -198,7 +242,12 @@ def rules_explain(ctx: click.Context, rule_id: str) -> None:
 
 @rules.command("custom")
 def rules_custom() -> None:
-    """The custom Cerberus rules that any rule file may use, with examples."""
+    """The custom Cerberus rules that any rule file may use, with examples.
+
+    \b
+    Example:
+      compliance-tool rules custom
+    """
     from compliance_tool.checks.custom_rules import CUSTOM_RULES, describe
 
     for name in sorted(CUSTOM_RULES):
@@ -211,7 +260,12 @@ def rules_custom() -> None:
 @rules.command("test")
 @click.pass_context
 def rules_test(ctx: click.Context) -> None:
-    """Run every rule's pass and fail examples; rules without both kinds fail."""
+    """Run every rule's pass and fail examples; rules without both kinds fail.
+
+    \b
+    Example:
+      compliance-tool rules test
+    """
     from compliance_tool.checks.engine import Status
     from compliance_tool.checks.examples import run_examples
     from compliance_tool.repository.kinds import Kind

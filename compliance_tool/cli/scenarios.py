@@ -58,6 +58,10 @@ def scenarios_command(
     (FEATURE paths are then repository paths). 'compliance-tool scenarios steps' prints
     the catalogue of steps that scenarios can use. Exit 0 when every scenario passes, 1
     when one fails, 2 on bad input (no feature files, an unknown --ref, invalid Gherkin).
+
+    \b
+    Example:
+      compliance-tool scenarios features/waivers-and-exceptions.feature --junit scenarios.xml
     """
     if features == ("steps",):
         from compliance_tool.scenarios.steps import catalogue_text

@@ -28,6 +28,7 @@ from compliance_tool.report.sections.models import (
 from compliance_tool.report.sections.operations import OperatingMetrics, build_operating_metrics
 from compliance_tool.report.sections.provenance import Provenance, build_provenance
 from compliance_tool.report.sections.summary import Summary, build_summary
+from compliance_tool.report.sections.upcoming import UpcomingSection, build_upcoming
 from compliance_tool.report.sections.waivers import Waivers, build_waivers
 from compliance_tool.repository.loader import Inventory
 
@@ -61,6 +62,8 @@ class ReportContext:
     datasets: DatasetSection
     coverage: CoverageSection
     findings: Findings
+    upcoming: UpcomingSection
+    """What becomes mandatory, and when."""
     history: HistorySection | None
     """None for a report of the working tree."""
     provenance: Provenance
@@ -86,8 +89,9 @@ def build_context(
         inventory=build_model_inventory(evaluated, detailed),
         models=tuple(build_model_section(evaluated, model) for model in detailed),
         datasets=build_datasets(evaluated),
-        coverage=build_coverage(coverage),
+        coverage=build_coverage(coverage, check.as_of),
         findings=build_findings(evaluated),
+        upcoming=build_upcoming(evaluated),
         history=build_history(history),
         provenance=build_provenance(manifest),
     )

@@ -11,7 +11,9 @@ failure without details. Only unwaived failures are issues: Code Quality has no 
 an accepted exception, and a waived finding does not fail the run. Severities map onto
 GitLab's five: info, minor (low), major (medium), critical (high), blocker (critical).
 A fingerprint hashes what a waiver names (rule, kind, subject) and the field, not the
-line, so that an edit that moves a finding does not make it look new.
+line, so that an edit that moves a finding does not make it look new. Paths are from the
+top of the git repository (a governance root in a subfolder gets its prefix), as GitLab
+reads them.
 """
 
 from __future__ import annotations
@@ -39,7 +41,13 @@ def _fingerprint(result: Result, field: str, repeat: int) -> str:
 
 
 def _issue(
-    result: Result, remediation: str, field: str, message: str, line: int, repeat: int = 0
+    result: Result,
+    remediation: str,
+    field: str,
+    message: str,
+    line: int,
+    repeat: int = 0,
+    prefix: str = "",
 ) -> Any:
     what = f"{result.kind.value} {result.subject}: {result.message}"
     description = f"{what} ({field}: {message})" if field else what
@@ -49,7 +57,8 @@ def _issue(
         "check_name": result.rule,
         "fingerprint": _fingerprint(result, field, repeat),
         "severity": SEVERITIES[result.severity],
-        "location": {"path": result.path, "lines": {"begin": max(line, 1)}},
+        # from the top of the git repository, as GitLab takes paths
+        "location": {"path": prefix + result.path, "lines": {"begin": max(line, 1)}},
     }
     if remediation:
         issue["content"] = {"body": f"How to fix: {remediation}"}
@@ -62,13 +71,16 @@ def code_quality_issues(result: CheckResult) -> list[Any]:
     issues: list[Any] = []
     for finding in result.failing():
         fix = remediation.get(finding.rule, "")
+        prefix = result.git_prefix
         if not finding.details:
-            issues.append(_issue(finding, fix, "", "", finding.line))
+            issues.append(_issue(finding, fix, "", "", finding.line, prefix=prefix))
         fields: list[str] = []
         for detail in finding.details:
             repeat = fields.count(detail.field)  # the same field failing twice: two issues
             fields.append(detail.field)
-            issues.append(_issue(finding, fix, detail.field, detail.message, detail.line, repeat))
+            issues.append(
+                _issue(finding, fix, detail.field, detail.message, detail.line, repeat, prefix)
+            )
     return issues
 
 

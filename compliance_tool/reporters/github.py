@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from compliance_tool.checks.engine import CheckResult, Result, Status
 from compliance_tool.checks.validate import ValidationResult
 from compliance_tool.repository.kinds import Severity
@@ -13,7 +15,7 @@ LEVELS: dict[Severity, str] = {
     Severity.LOW: "notice",
     Severity.INFO: "notice",
 }
-"""The annotation level of an unwaived failure; a waived one is always a notice."""
+"""The annotation level of an unwaived failure; a waived or upcoming one is always a notice."""
 
 
 def escape_data(text: str) -> str:
@@ -36,7 +38,7 @@ def render_validation(result: ValidationResult) -> str:
     return "".join(
         annotation(
             "error",
-            p.path,
+            result.git_prefix + p.path,  # from the top of the git repository
             p.line,
             p.column,
             p.subject,
@@ -52,6 +54,13 @@ def _check_annotation(finding: Result, remediation: str) -> str:
     if finding.status is Status.WAIVED:
         lines.append(f"Waived by {finding.waiver} until {finding.waiver_expires}.")
         level, title = "notice", f"{finding.rule} (waived)"
+    elif finding.status is Status.UPCOMING:
+        when = finding.applies_from.describe() if finding.applies_from else "from a later date"
+        lines.append(f"Not yet mandatory: a failure {when}.")
+        if remediation:
+            lines.append(f"Fix: {remediation}")
+        day = finding.applies_from.date.isoformat() if finding.applies_from else "later"
+        level, title = "notice", f"{finding.rule} (upcoming, from {day})"
     else:
         if remediation:
             lines.append(f"Fix: {remediation}")
@@ -60,8 +69,13 @@ def _check_annotation(finding: Result, remediation: str) -> str:
 
 
 def render_check(result: CheckResult) -> str:
-    """One annotation per failure or waived failure, on the line of the first problem."""
+    """One annotation per failure or waived failure, on the line of the first problem; then
+    one ``::notice`` per upcoming result, soonest date first."""
     remediation = {rule.id: rule.remediation for rule in result.rules}
+    findings = [
+        dataclasses.replace(f, path=result.git_prefix + f.path)
+        for f in [*result.findings, *result.upcoming]
+    ]
     return "".join(
-        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in result.findings
+        _check_annotation(finding, remediation.get(finding.rule, "")) for finding in findings
     )

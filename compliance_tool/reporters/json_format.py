@@ -65,8 +65,20 @@ def result_entry(result: Result) -> dict[str, Any]:
     }
 
 
+def upcoming_entry(result: Result) -> dict[str, Any]:
+    """An upcoming result: a finding with ``status: upcoming`` and the date (with what it
+    is) from which it will be a failure."""
+    entry = result_entry(result)
+    entry["applies_from"] = result.applies_from.as_dict() if result.applies_from else None
+    return entry
+
+
 def check_document(result: CheckResult) -> dict[str, Any]:
-    """The findings document: versioned, validated by schemas/check-result.schema.json."""
+    """The findings document: versioned, validated by schemas/check-result.schema.json.
+
+    ``findings`` are the failures and waived failures; ``upcoming`` the failures of rules
+    not yet enforced on ``as_of`` (soonest date first), which never fail the run and are
+    not counted as passing."""
     counts: dict[str, dict[str, int]] = {"fail": {}, "waived": {}}
     for finding in result.findings:
         bucket = counts[finding.status.value]
@@ -84,6 +96,7 @@ def check_document(result: CheckResult) -> dict[str, Any]:
             "passed": sum(r.status.value == "pass" for r in result.results),
             "failed": sum(r.status.value == "fail" for r in result.results),
             "waived": sum(r.status.value == "waived" for r in result.results),
+            "upcoming": sum(r.status.value == "upcoming" for r in result.results),
             "failed_by_severity": counts["fail"],
             "waived_by_severity": counts["waived"],
         },
@@ -95,10 +108,12 @@ def check_document(result: CheckResult) -> dict[str, Any]:
                 "controls": list(rule.controls),
                 "applies_to": rule.applies_to.value,
                 "remediation": rule.remediation,
+                "applies_from": rule.applies_from.as_dict() if rule.applies_from else None,
             }
             for rule in result.rules
         ],
         "findings": [result_entry(f) for f in result.findings],
+        "upcoming": [upcoming_entry(u) for u in result.upcoming],
     }
 
 

@@ -4,6 +4,12 @@ One test suite per rule, named by the rule id; one test case per subject the rul
 applies to, passes included, so the report also shows what was checked. A failure
 carries the message, the problems with their lines, the fix and the file position; a
 waived failure is a skipped test case naming the waiver and its expiry.
+
+An upcoming result (a failure of a rule whose ``applies_from`` date has not come) is a
+skipped test case too, of type ``upcoming``, its message naming the date from which it will
+be a failure and its text holding the problems and the fix. Skipped is what CI systems
+show as "not run, not failed": the pipeline stays green, the report counts and lists the
+case, and on the date the same test case (same suite and name) turns into a failure.
 """
 
 from __future__ import annotations
@@ -24,17 +30,27 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("\ufffd", text)
 
 
+def _text(result: Result, remediation: str) -> str:
+    """The message, the problems with their lines, the fix and the file position."""
+    lines = [f"{result.kind.value} {result.subject}: {result.message}"]
+    lines += [f"line {d.line}: {d.field}: {d.message}" for d in result.details]
+    if remediation:
+        lines.append(f"fix: {remediation}")
+    lines.append(f"at {result.path}:{result.line}:{result.column}")
+    return xml_text("\n".join(lines))
+
+
 def _case(result: Result, name: str, remediation: str) -> TestCase:
     case = TestCase(xml_text(name), xml_text(result.rule))
     if result.status is Status.FAIL:
-        lines = [f"{result.kind.value} {result.subject}: {result.message}"]
-        lines += [f"line {d.line}: {d.field}: {d.message}" for d in result.details]
-        if remediation:
-            lines.append(f"fix: {remediation}")
-        lines.append(f"at {result.path}:{result.line}:{result.column}")
         failure = Failure(xml_text(result.message), result.severity.label)
-        failure.text = xml_text("\n".join(lines))
+        failure.text = _text(result, remediation)
         case.result = [failure]
+    elif result.status is Status.UPCOMING:
+        when = result.applies_from.describe() if result.applies_from else "from a later date"
+        skipped = Skipped(xml_text(f"upcoming: not yet mandatory, a failure {when}"), "upcoming")
+        skipped.text = _text(result, remediation)
+        case.result = [skipped]
     elif result.status is Status.WAIVED:
         case.result = [
             Skipped(xml_text(f"waived by {result.waiver} until {result.waiver_expires}"))

@@ -1,4 +1,5 @@
-"""A pull-request comment in GitHub-flavoured Markdown: verdict, counts, findings, waivers.
+"""A pull-request comment in GitHub-flavoured Markdown: verdict, counts, findings, waivers,
+and what becomes mandatory, and when (the upcoming results, which do not fail the run).
 
 Everything that comes from governance files (ids, messages, remediations, paths) is user
 text: it is escaped so that it can neither break a table (``|``, line breaks), nor render
@@ -80,15 +81,63 @@ def _problem(result: Result) -> str:
 
 
 def verdict(result: CheckResult) -> str:
-    """One line: failing and waived counts, rules, evaluation date and what was checked."""
+    """One line: failing, waived (and upcoming, when any) counts, rules, evaluation date and
+    what was checked."""
     failing = len(result.failing())
     waived = sum(r.status is Status.WAIVED for r in result.results)
+    upcoming = len(result.upcoming)
     where = f"commit {code(result.commit[:12])}" if result.commit else escape(result.source_label)
     icon = "❌" if failing else "✅"
+    later = f", {upcoming} upcoming" if upcoming else ""
     return (
-        f"{icon} {failing} failing, {waived} waived — {len(result.rules)} rules, "
+        f"{icon} {failing} failing, {waived} waived{later} — {len(result.rules)} rules, "
         f"as of {result.as_of.isoformat()}, {where}"
     )
+
+
+UPCOMING_HEADING = "What becomes mandatory, and when"
+
+
+def upcoming_section(result: CheckResult) -> list[str]:
+    """The upcoming results, soonest date first: the date, what it is, and what to fix
+    before it (nothing when there are none)."""
+    rules: dict[str, CompiledRule] = {rule.id: rule for rule in result.rules}
+    rows = []
+    for r in result.upcoming:
+        source = r.applies_from
+        rows.append(
+            [
+                f"**{source.date.isoformat()}**" if source else "?",
+                escape(source.what or "a date of the policy file") if source else "",
+                r.severity.label,
+                code(r.rule),
+                _subject(r),
+                _location(r),
+                _problem(r),
+                escape(rules[r.rule].remediation) if r.rule in rules else "",
+            ]
+        )
+    if not rows:
+        return []
+    header = [
+        "From",
+        "What the date is",
+        "Severity",
+        "Rule",
+        "Subject",
+        "Location",
+        "Problem",
+        "What to fix",
+    ]
+    return [
+        "",
+        f"### {UPCOMING_HEADING}",
+        "",
+        "Failures of rules not yet enforced: they do not fail this check, and each becomes "
+        "an ordinary failure from its date (a proposed date: once it is law).",
+        "",
+        *_table(header, rows, "upcoming results"),
+    ]
 
 
 def render_check(result: CheckResult) -> str:
@@ -149,4 +198,5 @@ def render_check(result: CheckResult) -> str:
             rows,
             "waived findings",
         )
+    lines += upcoming_section(result)
     return "\n".join(lines) + "\n"

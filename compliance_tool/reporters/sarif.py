@@ -6,6 +6,11 @@ carrying an accepted external suppression, so that viewers show them as dismisse
 than hiding that an exception exists.
 
 Levels follow severity (critical and high: error, medium: warning, low and info: note).
+An upcoming result (a failure of a rule not yet enforced on the evaluation date) is a
+``note`` whatever its severity, its message saying from when it will be a failure, and its
+property bag holding ``status: upcoming`` and ``applies_from``: code scanning shows it
+without failing a check. Its fingerprint is that of the failure it will become, so that a
+viewer keeps one alert whose level rises on the date.
 No ``security-severity`` is written: GitHub reads it only for rules tagged ``security``,
 and governance findings are not security vulnerabilities, so tagging them as such would
 mix them into the security overview. The native severity is in each rule's and result's
@@ -14,6 +19,7 @@ property bag.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 from typing import Any
@@ -29,6 +35,10 @@ SARIF_SCHEMA = (
 )
 INFORMATION_URI = "https://compliance-tool.dev"
 SRCROOT = "%SRCROOT%"
+SRCROOT_TEXT = "The top of the git repository; artifact paths start there."
+"""What the one base id means: no ``uri``, as where the repository is checked out is the
+reader's (code scanning resolves against its checkout), and the log stays the same on
+every machine."""
 FINGERPRINT = "complianceFinding/v1"
 """Name of the stable identity of a finding (rule, kind, subject) in partialFingerprints;
 the ``/v1`` changes if the recipe ever does."""
@@ -88,12 +98,16 @@ def _descriptor(rule: CompiledRule) -> dict[str, Any]:
 
 
 def _result(finding: Result, index: int) -> dict[str, Any]:
-    text = "\n".join([finding.message, *(f"{d.field}: {d.message}" for d in finding.details)])
+    lines = [finding.message, *(f"{d.field}: {d.message}" for d in finding.details)]
+    upcoming = finding.status is Status.UPCOMING
+    if upcoming:
+        when = finding.applies_from.describe() if finding.applies_from else "from a later date"
+        lines.append(f"Not yet mandatory: a failure {when}.")
     entry: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
-        "level": LEVELS[finding.severity],
-        "message": {"text": text},
+        "level": "note" if upcoming else LEVELS[finding.severity],
+        "message": {"text": "\n".join(lines)},
         "locations": [{"physicalLocation": _location(finding.path, finding.line, finding.column)}],
         "partialFingerprints": {FINGERPRINT: fingerprint(finding)},
         "properties": {
@@ -102,6 +116,11 @@ def _result(finding: Result, index: int) -> dict[str, Any]:
             "severity": finding.severity.label,
         },
     }
+    if upcoming:
+        entry["properties"]["status"] = Status.UPCOMING.value
+        entry["properties"]["applies_from"] = (
+            finding.applies_from.as_dict() if finding.applies_from else None
+        )
     if finding.details:
         entry["relatedLocations"] = [
             {
@@ -126,6 +145,11 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
     """The SARIF log as plain data."""
     rules = sorted(result.rules, key=lambda r: r.id)
     index = {rule.id: number for number, rule in enumerate(rules)}
+    # paths from the top of the git repository, which may hold the governance root in a folder
+    findings = [
+        dataclasses.replace(f, path=result.git_prefix + f.path)
+        for f in [*result.findings, *result.upcoming]
+    ]
     return {
         "$schema": SARIF_SCHEMA,
         "version": "2.1.0",
@@ -142,7 +166,8 @@ def sarif_document(result: CheckResult) -> dict[str, Any]:
                 },
                 "invocations": [{"executionSuccessful": True}],
                 "columnKind": "unicodeCodePoints",
-                "results": [_result(f, index[f.rule]) for f in result.findings],
+                "originalUriBaseIds": {SRCROOT: {"description": {"text": SRCROOT_TEXT}}},
+                "results": [_result(f, index[f.rule]) for f in findings],
                 "properties": {
                     "as_of": result.as_of.isoformat(),
                     "source": result.source_label,

@@ -27,6 +27,10 @@ SCAFFOLD_KINDS = (
     Kind.ROTATION,
     Kind.INCIDENT,
 )
+OPTIONAL_FIELDS: dict[Kind, tuple[str, ...]] = {Kind.PERSON: ("accounts",)}
+"""Optional top-level fields a scaffold still writes, with every one of their fields: the
+code-host handles that ``compliance-tool codeowners`` needs are easier to fill in than to
+remember (delete the line of a host the repository is not on)."""
 
 
 def _resolve(schema: dict[str, Any], root: dict[str, Any]) -> dict[str, Any]:
@@ -77,12 +81,26 @@ def _placeholder(schema: dict[str, Any], root: dict[str, Any], today: dt.date) -
     return PLACEHOLDER
 
 
-def _mapping(schema: dict[str, Any], root: dict[str, Any], today: dt.date) -> CommentedMap:
+def _mapping(
+    schema: dict[str, Any],
+    root: dict[str, Any],
+    today: dt.date,
+    optional: tuple[str, ...] = (),
+    every: bool = False,
+) -> CommentedMap:
+    """The required fields of ``schema`` (``every``: all its fields), then ``optional``
+    ones, each written in full, in the schema's order."""
     node = CommentedMap()
     properties = schema.get("properties", {})
-    for name in schema.get("required", []):
+    wanted = set(properties) if every else {*schema.get("required", []), *optional}
+    names = [n for n in properties if n in wanted]
+    names += [n for n in schema.get("required", []) if n not in properties]
+    for name in names:
         prop = _resolve(properties.get(name, {}), root)
-        node[name] = _placeholder(prop, root, today)
+        if name in optional and prop.get("type") == "object":
+            node[name] = _mapping(prop, root, today, every=True)
+        else:
+            node[name] = _placeholder(prop, root, today)
         comment = _comment(prop)
         if comment:
             node.yaml_set_comment_before_after_key(name, before=comment, indent=0)
@@ -92,7 +110,7 @@ def _mapping(schema: dict[str, Any], root: dict[str, Any], today: dt.date) -> Co
 def scaffold(kind: Kind, record_id: str, schemas: SchemaSet, today: dt.date) -> str:
     """The text of a new file of ``kind`` named ``record_id``."""
     schema = schemas.schemas[kind]
-    document = _mapping(schema, schema, today)
+    document = _mapping(schema, schema, today, OPTIONAL_FIELDS.get(kind, ()))
     document["apiVersion"] = API_VERSION
     document["kind"] = kind.value
     document["id"] = record_id

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from compliance_tool.errors import GitError
 from compliance_tool.repository.cache import CACHE_DIR, distrust, take_warnings, warn
 from compliance_tool.repository.loader import Inventory, ParseCache
 from compliance_tool.repository.schemas import SchemaSet
@@ -37,6 +38,65 @@ class Where:
 def locate(repo: Path | None) -> Path:
     """The governance repository root: ``--repo`` or the one holding the current folder."""
     return find_root(repo if repo is not None else Path.cwd())
+
+
+@dataclass(frozen=True, slots=True)
+class GitPlace:
+    """Where a governance root sits in the git repository that holds it: what code hosts
+    (CODEOWNERS, code scanning, annotations) take paths to be relative to."""
+
+    top: Path
+    """The top folder of the git work tree; the governance root when it is in none."""
+    prefix: str
+    """The governance root's path from ``top``: ``""`` or ``"sub/"``."""
+    in_git: bool
+
+
+def git_place(root: Path) -> GitPlace:
+    """Where ``root`` sits in its git work tree. Outside one (no git installed, not yet
+    ``git init``-ed) the root itself stands for the top. One ``git rev-parse``, no GitPython.
+    GitError when git is there but cannot answer."""
+    import subprocess
+
+    root = root.resolve()
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel", "--show-prefix"],
+            cwd=root,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            env={**os.environ, "LC_ALL": "C"},
+            timeout=60,
+            check=False,
+        )
+    except FileNotFoundError:
+        return GitPlace(root, "", in_git=False)
+    except (OSError, subprocess.SubprocessError) as error:
+        raise GitError(f"git failed while locating the repository of {root}: {error}") from None
+    said = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        if "not a git repository" in said or "must be run in a work tree" in said:
+            return GitPlace(root, "", in_git=False)
+        first = said.splitlines()[0] if said else f"exit status {done.returncode}"
+        raise GitError(
+            f"git failed while locating the repository of {root}: {first}",
+            hint="check that the repository is intact ('git fsck')",
+        )
+    top, _, prefix = done.stdout.decode("utf-8", "replace").partition("\n")
+    return GitPlace(Path(top), prefix.strip("\n"), in_git=True)
+
+
+def git_prefix(source: Source) -> str:
+    """Where the root of ``source`` sits in its git repository (``""`` or ``"sub/"``):
+    known at a commit, asked of git in the working tree, none for files in memory. A
+    source that wraps another (its ``base``) sits where that one does."""
+    while getattr(source, "base", None) is not None:
+        source = source.base  # type: ignore[attr-defined]
+    if isinstance(source, GitSource):
+        return repo_prefix(source.repo, source.root)
+    if isinstance(source, WorktreeSource):
+        return git_place(source.root).prefix
+    return ""
 
 
 def open_source(where: Where) -> Source:

@@ -9,7 +9,8 @@ from support.repos import AS_OF, edit
 
 
 def _same(document: dict[str, object], other: dict[str, object]) -> bool:
-    return document["findings"] == other["findings"] and document["summary"] == other["summary"]
+    """The same findings, upcoming results (with their dates) and counts."""
+    return all(document[key] == other[key] for key in ("findings", "upcoming", "summary"))
 
 
 def test_a_remembered_check_answers_like_a_fresh_one(sample_copy: Path) -> None:
@@ -20,6 +21,8 @@ def test_a_remembered_check_answers_like_a_fresh_one(sample_copy: Path) -> None:
     again_run, again = check_json(sample_copy, *date, cache=True)  # from the memo
     assert first_run.exit_code == again_run.exit_code == 1
     assert _same(fresh, first) and _same(first, again)
+    # an upcoming result remembers the date it becomes a failure (its rule's)
+    assert [u["applies_from"]["date"] for u in again["upcoming"]] == ["2027-12-02"]
 
     # another evaluation date is another result
     _, later = check_json(sample_copy, "--as-of", "2027-01-15", cache=True)

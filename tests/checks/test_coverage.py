@@ -17,16 +17,20 @@ from support.repos import AS_OF, REPO_ROOT
 from support.schemas import load_schema, messages, validator_for
 
 from compliance_tool.checks.coverage import (
+    CLAUSE_ONLY,
     ClauseCoverage,
     ControlCoverage,
     ControlStatus,
     Coverage,
     CoverageResult,
     FrameworkCoverage,
+    Rationale,
     ScenarioOutcome,
+    UpcomingResult,
     compute_coverage,
 )
 from compliance_tool.checks.engine import CheckResult
+from compliance_tool.checks.frameworks import AppliesFrom, frameworks
 from compliance_tool.reporters import coverage as coverage_reporter
 from compliance_tool.repository.session import Where, open_inventory
 
@@ -85,8 +89,9 @@ def test_schema_identity(schema: dict[str, Any]) -> None:
 
 def test_schema_is_strict_and_described(schema: dict[str, Any]) -> None:
     objects = list(_objects(schema))
-    # the document, tool, control, scenario, framework and clause objects
-    assert len(objects) == 6
+    # the document, tool, control, upcoming result, scenario, framework, amendment, clause,
+    # rationale, source, applies_from and framework date objects
+    assert len(objects) == 12
     for where, node in objects:
         if node.get("type") == "object":
             assert node.get("additionalProperties") is False, where
@@ -102,8 +107,9 @@ def test_status_enums_are_the_tool_s(schema: dict[str, Any]) -> None:
     clause = schema["$defs"]["clauseStatus"]["enum"]
     control = schema["$defs"]["controlStatus"]["enum"]
     assert clause == [s.value for s in ControlStatus]
-    # a control is checked by something, or reported as 'no evidence': never 'not covered'
-    assert control == [s.value for s in ControlStatus if s is not ControlStatus.NOT_COVERED]
+    # a control is checked by something, or reported as 'no evidence': never 'not covered',
+    # and only a clause of a historical framework is 'historical'
+    assert control == [s.value for s in ControlStatus if s not in CLAUSE_ONLY]
 
 
 # -- the output ----------------------------------------------------------------------------
@@ -130,8 +136,10 @@ def checked() -> CheckResult:
 
 
 def _synthetic(result: CheckResult, commit: str | None) -> dict[str, Any]:
-    """A coverage document holding every status, a scenario and a commit."""
+    """A coverage document holding every status, a scenario, an upcoming result, a date a
+    control applies from, a rationale, a historical and a current framework, and a commit."""
     scenario = ScenarioOutcome("A scenario", "features/x.feature", False, ("C-01",))
+    later = AppliesFrom(AS_OF.replace(year=2027), "eu-ai-act-2024-1689", "annex-iii-high-risk")
     controls = tuple(
         ControlCoverage(
             f"C-0{i}",
@@ -143,18 +151,30 @@ def _synthetic(result: CheckResult, commit: str | None) -> dict[str, Any]:
             ("VAL-01-validation-current: Model fraud-scoring",),
             (scenario,),
             "1 rule(s), 16 result(s)",
+            (UpcomingResult("RISK-02-fria: Model credit-scoring", later),),
+            later if i % 2 else None,
         )
-        for i, status in enumerate(s for s in ControlStatus if s is not ControlStatus.NOT_COVERED)
+        for i, status in enumerate(s for s in ControlStatus if s not in CLAUSE_ONLY)
     )
     clauses = tuple(
         ClauseCoverage(
-            f"Art. {i}", f"Clause {i}", () if s is ControlStatus.NOT_COVERED else ("C-00",), s
+            f"Art. {i}",
+            f"Clause {i}",
+            () if s is ControlStatus.NOT_COVERED else ("C-00",),
+            s,
+            provisional=bool(i % 2),
+            rationales=() if s is ControlStatus.NOT_COVERED else (Rationale("C-00", "Because."),),
         )
         for i, s in enumerate(ControlStatus)
     )
-    frameworks = (FrameworkCoverage("fw", "A framework", "superseded", clauses),)
+    known = frameworks(open_inventory(Where(REPO_ROOT, None, use_cache=False)))
+    eu, old = known["eu-ai-act-2024-1689"], known["sr-11-7"]
+    framework_list = (
+        FrameworkCoverage("fw", "A framework", "superseded", clauses, old, None),
+        FrameworkCoverage("eu", "Another", "active", clauses, eu, eu.dates[-1]),
+    )
     return coverage_reporter.coverage_document(
-        Coverage(controls, frameworks), dataclasses.replace(result, commit=commit)
+        Coverage(controls, framework_list), dataclasses.replace(result, commit=commit)
     )
 
 
@@ -191,6 +211,17 @@ def test_every_status_validates(
         (lambda d: d.update(version=2), "version"),
         (lambda d: d["controls"][0].pop("evidence"), "missing key"),
         (lambda d: d["controls"][0].update(failing=["churn-propensity fails"]), "result format"),
+        (lambda d: d["controls"][0].update(status="historical"), "historical control"),
+        (lambda d: d["controls"][0]["upcoming"][0].pop("applies_from"), "upcoming date"),
+        (lambda d: d["controls"][1]["applies_from"].update(in_force="no"), "in force"),
+        (lambda d: d["frameworks"][0].pop("verified_on"), "verified_on"),
+        (lambda d: d["frameworks"][0]["source"].pop("url"), "source url"),
+        (lambda d: d["frameworks"][0].update(historical=None), "historical"),
+        (lambda d: d["frameworks"][0]["clauses"][0].pop("provisional"), "provisional"),
+        (lambda d: d["frameworks"][0]["clauses"][1]["rationales"][0].update(rationale=""), "why"),
+        (lambda d: d["frameworks"][1]["next_date"].update(date="2 Dec 2027"), "next date"),
+        (lambda d: d["frameworks"][1]["amendments"][0].update(legal_status="maybe"), "force"),
+        (lambda d: d.pop("mapping_note"), "mapping note"),
     ],
 )
 def test_schema_rejects_what_the_document_never_holds(
@@ -205,32 +236,45 @@ def test_schema_rejects_what_the_document_never_holds(
 # -- the text ------------------------------------------------------------------------------
 
 
-def _framework_blocks(text: str) -> dict[str, list[str]]:
-    """Framework heading line -> its clause lines."""
-    blocks = text.split("\n\n")[1:]
-    return {block.splitlines()[0]: block.splitlines()[1:] for block in blocks}
+def _framework_blocks(text: str) -> dict[str, tuple[list[str], list[str]]]:
+    """Framework heading line -> (its provenance lines, its clause lines); the rationale
+    lines under a clause are left out."""
+    blocks = text.split("\n\n")
+    assert blocks[1].startswith("Clauses: A clause shown as covered reflects the organisation")
+    found = {}
+    for block in blocks[2:]:
+        heading, *lines = block.splitlines()
+        cut = next(i for i, line in enumerate(lines) if line.startswith("  clauses"))
+        clauses = [line for line in lines[cut + 1 :] if not line.startswith("      why ")]
+        assert all(line.startswith("    ") for line in clauses), heading
+        found[heading] = (lines[:cut], clauses)
+    return found
 
 
 def test_text_lists_every_framework_with_its_clauses(as_text: str) -> None:
     blocks = _framework_blocks(as_text)
     files = sorted((REPO_ROOT / "policies/frameworks").glob("*.yaml"))
     assert len(blocks) == len(files) == 5
-    for path, (heading, lines) in zip(files, blocks.items(), strict=True):
+    for path, (heading, (_, lines)) in zip(files, blocks.items(), strict=True):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
         assert heading == f"{data['title']} ({data['id']}, {data['status']})"
-        assert [line.split("  ")[1].strip() for line in lines] == [
+        assert [line.split("  ")[2].strip() for line in lines] == [
             c["id"] for c in data["clauses"]
         ], data["id"]
 
 
 def test_text_and_json_agree_clause_by_clause(as_text: str, as_json: dict[str, Any]) -> None:
-    blocks = list(_framework_blocks(as_text).values())
+    blocks = [lines for _, lines in _framework_blocks(as_text).values()]
     for framework, lines in zip(as_json["frameworks"], blocks, strict=True):
         for clause, line in zip(framework["clauses"], lines, strict=True):
             rest = line.strip()[len(clause["id"]) :].strip()
             assert rest.startswith(clause["status"]), (framework["id"], clause["id"], line)
+            rest = rest[len(clause["status"]) :].strip()
+            if clause["provisional"]:
+                assert rest.startswith("(provisional) "), line
+                rest = rest.removeprefix("(provisional)").strip()
             controls = ", ".join(clause["controls"]) or "-"
-            assert rest[len(clause["status"]) :].strip().startswith(controls), line
+            assert rest.startswith(controls), line
 
 
 def _control_line(text: str, control: str) -> str:
@@ -271,15 +315,16 @@ def test_clauses_without_a_control_are_not_covered(as_text: str, as_json: dict[s
         for mapping in yaml.safe_load(path.read_text(encoding="utf-8")).get("mappings") or ():
             mapped.add((mapping["framework"], str(mapping["clause"])))
     uncovered = 0
-    blocks = list(_framework_blocks(as_text).values())
+    blocks = [lines for _, lines in _framework_blocks(as_text).values()]
     for framework, lines in zip(as_json["frameworks"], blocks, strict=True):
         for clause, line in zip(framework["clauses"], lines, strict=True):
-            if (framework["id"], clause["id"]) in mapped:
+            if (framework["id"], clause["id"]) in mapped or framework["historical"]:
                 assert clause["status"] != "not covered"
                 continue
             uncovered += 1
             assert (clause["controls"], clause["status"]) == ([], "not covered")
-            assert line.strip()[len(clause["id"]) :].split()[:3] == ["not", "covered", "-"]
+            words = [w for w in line.strip()[len(clause["id"]) :].split() if w != "(provisional)"]
+            assert words[:3] == ["not", "covered", "-"]
     assert uncovered >= 5
     assert any(
         c["id"] == "Art. 10" and c["status"] == "not covered"

@@ -45,6 +45,10 @@ def _cerberus(when: dict[str, Any], facts: Facts, data: Any) -> bool:
     )
 
 
+def _rule(rules: list[Record], rule_id: str) -> Record:
+    return next(r for r in rules if r.id == rule_id)
+
+
 def _uses_custom_rule(schema: Any) -> bool:
     if isinstance(schema, dict):
         return any(k in CUSTOM_RULES or _uses_custom_rule(v) for k, v in schema.items())
@@ -56,17 +60,17 @@ def _uses_custom_rule(schema: Any) -> bool:
 def test_catalogue_has_compiled_and_uncompiled_selectors(inventory: Inventory) -> None:
     rules = _rules_with_when(inventory)
     compiled = {r.id for r in rules if compile_selector(r.data["when"]) is not None}
+    across = {
+        "DAT-03-dpia-personal-data",
+        "EXT-01-access-review",
+        "EXT-01-contract-current",
+        "TRN-01-ai-literacy",
+    }
     # selections on other records (people on rotations, personal data) go to Cerberus
-    assert (
-        {r.id for r in rules} - compiled
-        == {r.id for r in rules if _uses_custom_rule(r.data["when"])}
-        == {
-            "DAT-03-dpia-personal-data",
-            "EXT-01-access-review",
-            "EXT-01-contract-current",
-            "TRN-01-ai-literacy",
-        }
-    )
+    assert {r.id for r in rules if _uses_custom_rule(r.data["when"])} == across
+    # and so does a selection by pattern: RISK-02 selects the Annex III basis with a regex
+    assert "regex" in str(_rule(rules, "RISK-02-fria").data["when"])
+    assert {r.id for r in rules} - compiled == across | {"RISK-02-fria"}
     assert len(compiled) >= 20
 
 

@@ -27,12 +27,17 @@ def test_sample_reports_exactly_the_planted_problems(
     result, document = sample_check
     assert result.exit_code == 1
     assert findings(document) == PLANTED
-    assert len(document["findings"]) == len(PLANTED) == 11
+    assert len(document["findings"]) == len(PLANTED) == 12
     summary = document["summary"]
-    assert (summary["failed"], summary["waived"], summary["rules"]) == (10, 1, 36)
-    assert summary["passed"] == summary["results"] - 11
+    assert (summary["failed"], summary["waived"], summary["rules"]) == (11, 1, 40)
+    # RISK-02 applies from the EU AI Act's Annex III date: before it, upcoming, not failing
+    assert [(u["rule"], u["subject"]) for u in document["upcoming"]] == [
+        ("RISK-02-fria", "credit-scoring")
+    ]
+    assert summary["upcoming"] == 1
+    assert summary["passed"] == summary["results"] - 12 - 1
     assert document["as_of"] == "2026-11-26"
-    assert "10 failing, 1 waived" in result.stderr
+    assert "11 failing, 1 waived, 1 upcoming, " in result.stderr
 
 
 def test_findings_say_what_the_readme_says(sample_check: tuple[Result, dict[str, Any]]) -> None:
@@ -82,15 +87,19 @@ def test_findings_point_at_the_offending_value(
                 text = lines[detail["line"] - 1][detail["column"] - 1 :]
                 assert text.startswith(date.group()), (finding["path"], detail)
                 dated += 1
-    assert dated == 7
+    assert dated == 8
 
 
-def test_fail_on_threshold() -> None:
-    # the failures are high and medium: nothing critical
-    assert check_json(REPO_ROOT, *DATE, "--fail-on", "critical")[0].exit_code == 0
+def test_fail_on_threshold(sample_copy: Path) -> None:
+    # the failures are critical (P8, the serious incident reported late), high and medium
+    assert check_json(REPO_ROOT, *DATE, "--fail-on", "critical")[0].exit_code == 1
     assert check_json(REPO_ROOT, *DATE, "--fail-on", "never")[0].exit_code == 0
     assert check_json(REPO_ROOT, *DATE, "--fail-on", "high")[0].exit_code == 1
     assert check_json(REPO_ROOT, *DATE, "--fail-on", "medium")[0].exit_code == 1
+    # without P8 nothing critical fails
+    _report_within_two_days(sample_copy)
+    assert check_json(sample_copy, *DATE, "--fail-on", "critical")[0].exit_code == 0
+    assert check_json(sample_copy, *DATE, "--fail-on", "high")[0].exit_code == 1
 
 
 def test_check_with_no_cache_writes_nothing(sample_copy: Path) -> None:
@@ -98,8 +107,15 @@ def test_check_with_no_cache_writes_nothing(sample_copy: Path) -> None:
     assert not (sample_copy / ".compliance-cache").exists()
 
 
+def _report_within_two_days(root: Path) -> None:
+    """P8: the serious incident INC-2026-0064 reported the day after detection."""
+    path = root / "inventory/incidents/INC-2026-0064.yaml"
+    edit(path, "  reported_at: 2026-10-12T15:00:00Z", "  reported_at: 2026-10-07T15:00:00Z")
+    edit(path, "    at: 2026-10-12T15:00:00Z", "    at: 2026-10-07T15:00:00Z")
+
+
 def _fix_planted_problems(root: Path) -> None:
-    """Repair P1-P7 the way the README describes them; only the waived finding is left."""
+    """Repair P1-P8 the way the README describes them; only the waived finding is left."""
     inventory = root / "inventory"
     # P1: a current validation
     edit(
@@ -140,6 +156,8 @@ def _fix_planted_problems(root: Path) -> None:
         "  lawful_basis: legitimate-interest\n",
         "  lawful_basis: legitimate-interest\n  dpia: evidence/dpia/DPIA-002.md\n",
     )
+    # P8: the serious incident reported within 2 days
+    _report_within_two_days(root)
 
 
 def test_a_run_whose_only_finding_is_waived_passes(sample_copy: Path) -> None:
@@ -147,9 +165,13 @@ def test_a_run_whose_only_finding_is_waived_passes(sample_copy: Path) -> None:
     result, document = check_json(sample_copy, *DATE)
     # fixing exactly the planted problems leaves nothing but the waived finding
     assert findings(document) == {("VAL-01-validation-current", "Model", "fraud-scoring", "waived")}
+    # the missing impact assessment of credit-scoring is not mandatory before 2027-12-02
+    assert [(u["rule"], u["subject"], u["status"]) for u in document["upcoming"]] == [
+        ("RISK-02-fria", "credit-scoring", "upcoming")
+    ]
     assert result.exit_code == 0
-    assert "0 failing, 1 waived" in result.stderr
-    # waived findings never fail, whatever the threshold
+    assert "0 failing, 1 waived, 1 upcoming, " in result.stderr
+    # waived and upcoming results never fail, whatever the threshold
     for threshold in ("low", "critical"):
         assert check_json(sample_copy, *DATE, "--fail-on", threshold)[0].exit_code == 0
 

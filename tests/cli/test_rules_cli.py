@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import yaml
 from support.cli import invoke
-from support.repos import REPO_ROOT, edit
+from support.repos import REPO_ROOT, edit, write_minirepo
 
 from compliance_tool.checks.custom_rules import CUSTOM_RULES
 
@@ -35,8 +35,11 @@ def test_rules_list_lists_every_rule() -> None:
     result = invoke("--repo", REPO_ROOT, "rules", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == len(RULE_FILES) == 36
-    assert [line.split()[0] for line in lines] == [p.stem for p in RULE_FILES]
+    assert len(lines) == len(RULE_FILES) == 40
+    # sorted by rule id (INC-01-serious-incident-reported before its -10-days variant,
+    # whose file name sorts first)
+    assert [line.split()[0] for line in lines] == sorted(p.stem for p in RULE_FILES)
+    dated = {}
     for line in lines:
         data = _rule(line.split()[0])
         assert line.split()[1:4] == [
@@ -44,7 +47,12 @@ def test_rules_list_lists_every_rule() -> None:
             data["applies_to"],
             ",".join(data["controls"]),
         ]
-        assert line.endswith(data["title"])
+        title, _, when = line.partition(data["title"])
+        assert title.endswith("  ")
+        if when:
+            dated[line.split()[0]] = when
+    # a rule enforced from a date says so after its title
+    assert dated == {"RISK-02-fria": "  (from 2027-12-02, eu-ai-act-2024-1689#annex-iii-high-risk)"}
 
 
 def test_rules_explain_shows_everything_about_a_rule() -> None:
@@ -79,6 +87,48 @@ def test_rules_explain_shows_everything_about_a_rule() -> None:
         shown[label].append(yaml.safe_load(literal))
     assert shown == data["examples"]
     assert "Examples (evaluated on 2026-06-30 with persons alice, bob, carol, dave;" in out
+
+
+def test_rules_explain_says_from_when_a_rule_is_enforced() -> None:
+    out = invoke("--repo", REPO_ROOT, "rules", "explain", "RISK-02-fria").stdout
+    assert (
+        "  in force:   from 2027-12-02 (eu-ai-act-2024-1689#annex-iii-high-risk: "
+        "High-risk obligations apply to Annex III systems)\n"
+        "              applies_from of the rule; before it a failure is upcoming and does not "
+        "fail the run\n"
+        "  defined in: policies/rules/RISK-02-fria.yaml\n"
+    ) in out
+    # a rule without a date says nothing about it
+    assert (
+        "in force:"
+        not in invoke("--repo", REPO_ROOT, "rules", "explain", "MON-01-drift-thresholds").stdout
+    )
+
+
+def test_rules_list_and_explain_show_a_date_of_a_control_or_a_rule(tmp_path: Path) -> None:
+    root = write_minirepo(tmp_path / "repo")
+    edit(
+        root / "policies/controls/OPS-01.yaml",
+        "verification: automated\n",
+        "verification: automated\napplies_from: 2027-01-15\n",
+    )
+    (line,) = invoke("--repo", root, "rules", "list").stdout.splitlines()
+    assert line.endswith("Production models have a runbook  (from 2027-01-15)")
+    out = invoke("--repo", root, "rules", "explain", "runbook-required").stdout
+    assert "  in force:   from 2027-01-15\n              applies_from of control OPS-01; " in out
+    # a reference that names nothing is shown as such (validate reports it with its line)
+    edit(
+        root / "policies/rules/runbook-required.yaml",
+        "severity: high\n",
+        "severity: high\napplies_from: {framework: nope, date: x}\n",
+    )
+    (line,) = invoke("--repo", root, "rules", "list").stdout.splitlines()
+    assert line.endswith(
+        "  (applies_from in the rule: unknown framework 'nope' "
+        "(name a framework of policies/frameworks/))"
+    )
+    out = invoke("--repo", root, "rules", "explain", "runbook-required").stdout
+    assert "  in force:   unknown: applies_from in the rule: unknown framework 'nope'" in out
 
 
 def test_rules_explain_names_the_custom_rules_a_rule_uses() -> None:
@@ -144,7 +194,7 @@ def test_rules_test_passes_on_the_sample() -> None:
         for examples in (yaml.safe_load(path.read_text("utf-8"))["examples"] or {}).values()
     )
     assert (
-        f"{examples}/{examples} examples behave as stated; 36/36 rules have pass and fail examples"
+        f"{examples}/{examples} examples behave as stated; 40/40 rules have pass and fail examples"
         in result.stderr
     )
 
@@ -186,4 +236,4 @@ def test_rules_test_reports_every_rule_whose_examples_are_wrong(policies: Path) 
         "FAIL ONC-01-model-on-call: needs at least one pass and one fail example",
         "FAIL RISK-01-risk-classified: needs at least one pass and one fail example",
     ]
-    assert "34/36 rules have pass and fail examples" in result.stderr
+    assert "38/40 rules have pass and fail examples" in result.stderr

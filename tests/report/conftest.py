@@ -15,6 +15,9 @@ from support.pdf import Report, pdftotext
 from support.repos import AS_OF_TEXT as AS_OF
 from support.repos import Sample, copy_sample, edit
 
+LATER = "2027-12-02"
+"""The EU AI Act's Annex III date, from which RISK-02-fria is a finding."""
+
 
 @pytest.fixture(scope="session")
 def sample(tmp_path_factory: pytest.TempPathFactory) -> Sample:
@@ -68,7 +71,9 @@ def renders(
     * ``signed``: `report --as-of 2026-11-26`, signed with the development key it creates,
       written to the default place under reports/;
     * ``unsigned`` and, more than a second later, ``again``: `report --unsigned`;
-    * ``old``: `report --unsigned --ref <the sample's commit>` in :func:`moved_on`.
+    * ``old``: `report --unsigned --ref <the sample's commit>` in :func:`moved_on`;
+    * ``later``: `report --unsigned --as-of 2027-12-02`, the day the EU AI Act's Annex III
+      obligations apply.
     """
     out = tmp_path_factory.mktemp("renders")
     stem = f"compliance-report-{AS_OF}-{sample.commit[:12]}"
@@ -83,6 +88,9 @@ def renders(
     started["old"] = start_report(
         moved_on.env, moved_on.root, out / "c" / "old.pdf", "--unsigned", "--ref", sample.commit
     )
+    started["later"] = start_report(
+        sample.env, sample.root, out / "d" / "later.pdf", "--unsigned", "--as-of", LATER
+    )
     yield started
     for render in started.values():  # renders no selected test waited for
         render.stop()
@@ -94,4 +102,12 @@ def signed_report(renders: dict[str, Render]) -> Report:
     render = renders["signed"]
     stderr = render.wait()
     assert render.pdf.is_file() and render.manifest.is_file()
+    return Report(render.pdf, render.manifest, stderr, pdftotext(render.pdf, "-layout"))
+
+
+@pytest.fixture(scope="session")
+def later_report(renders: dict[str, Render]) -> Report:
+    """The unsigned report of the sample as of :data:`LATER` (the last --as-of wins)."""
+    render = renders["later"]
+    stderr = render.wait()
     return Report(render.pdf, render.manifest, stderr, pdftotext(render.pdf, "-layout"))

@@ -113,3 +113,13 @@ def test_a_fingerprint_survives_a_moved_line_and_tells_fields_apart(checked: Che
 def test_nothing_failing_is_an_empty_list(checked: CheckResult) -> None:
     passing = tuple(r for r in checked.results if r.status is Status.PASS)
     assert _issues(dataclasses.replace(checked, results=passing)) == []
+
+
+def test_paths_are_from_the_top_of_the_git_repository(checked: CheckResult) -> None:
+    """A governance root in a subfolder: GitLab reads paths from the project's top."""
+    plain = _issues(checked)
+    nested = _issues(dataclasses.replace(checked, git_prefix="governance/"))
+    assert [i["location"]["path"] for i in nested] == [
+        "governance/" + i["location"]["path"] for i in plain
+    ]
+    assert [i["fingerprint"] for i in nested] == [i["fingerprint"] for i in plain]

