@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 from support.git import git
-from support.precommit import TEMPLATES, TOOLS, governance_repo, hook_env, pre_commit, stage
+from support.precommit import (
+    TEMPLATES,
+    TOOLS,
+    governance_repo,
+    hook_env,
+    pre_commit,
+    stage,
+    with_accounts,
+)
 
 from compliance_tool.cli import cli
 
@@ -29,7 +37,9 @@ def repo(tmp_path: Path) -> tuple[Path, dict[str, str]]:
     home = tmp_path / "home"
     root = governance_repo(tmp_path / "governance", home)
     env = hook_env(home, tmp_path / "pre-commit-home")
-    if "codeowners" not in cli.commands:  # written in parallel: its hook waits for it
+    if "codeowners" in cli.commands:
+        with_accounts(root, env)
+    else:  # written in parallel: its hook waits for it
         env["SKIP"] = "compliance-tool-codeowners"
     shutil.copy(TEMPLATES / ".pre-commit-config.yaml", root / ".pre-commit-config.yaml")
     git(root, "add", ".pre-commit-config.yaml", env=env)
@@ -104,11 +114,26 @@ def test_every_file_as_ci_checks_them(repo: tuple[Path, dict[str, str]]) -> None
 @pytest.mark.skipif(
     "codeowners" not in cli.commands, reason="compliance-tool has no codeowners command yet"
 )
-def test_the_codeowners_hook_runs_codeowners_check(repo: tuple[Path, dict[str, str]]) -> None:
+def test_a_change_of_owner_needs_codeowners_rewritten(repo: tuple[Path, dict[str, str]]) -> None:
     root, env = repo
-    result = pre_commit(root, env, "run", "--all-files", "compliance-tool-codeowners")
-    assert "compliance-tool codeowners --check" in result.stdout
-    assert "No such command" not in result.stdout, result.stdout
+    stage(root, M1, "  owner: asmith\n", "  owner: dlee\n", env)
+    refused = _commit(root, env, "m1: a new owner")
+    assert refused.returncode != 0, refused.stdout
+    assert "compliance-tool codeowners --check" in refused.stdout and "Failed" in refused.stdout
+    assert "@dlee" in refused.stdout  # the diff names the new owner
+    written = subprocess.run(
+        [str(TOOLS / "compliance-tool"), "codeowners"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert written.returncode == 0, written.stderr
+    git(root, "add", ".github/CODEOWNERS", env=env)
+    committed = _commit(root, env, "m1: a new owner, and CODEOWNERS")
+    assert committed.returncode == 0, committed.stdout
 
 
 @pytest.mark.skipif("init" not in cli.commands, reason="compliance-tool has no init command yet")

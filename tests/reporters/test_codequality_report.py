@@ -4,12 +4,14 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 from typing import Any
 
 import jsonschema
 
 from compliance_tool.checks.engine import CheckResult, Detail, Status
+from compliance_tool.checks.frameworks import AppliesFrom
 from compliance_tool.reporters import CHECK_REPORTERS, codequality
 
 GITLAB_CODE_QUALITY = {
@@ -123,3 +125,16 @@ def test_paths_are_from_the_top_of_the_git_repository(checked: CheckResult) -> N
         "governance/" + i["location"]["path"] for i in plain
     ]
     assert [i["fingerprint"] for i in nested] == [i["fingerprint"] for i in plain]
+
+
+def test_an_upcoming_result_is_an_info_issue_saying_from_when(checked: CheckResult) -> None:
+    failure = next(f for f in checked.failing() if f.rule == "EXT-01-contract-current")
+    upcoming = dataclasses.replace(
+        failure, status=Status.UPCOMING, applies_from=AppliesFrom(dt.date(2027, 12, 2))
+    )
+    (issue,) = _issues(dataclasses.replace(checked, results=(upcoming,)))
+    jsonschema.validate([issue], GITLAB_CODE_QUALITY)
+    assert issue["severity"] == "info"
+    assert issue["description"].startswith("Upcoming, enforced from 2027-12-02: Person cvendor")
+    (failing,) = _issues(dataclasses.replace(checked, results=(failure,)))
+    assert issue["fingerprint"] != failing["fingerprint"]  # a new issue once it is enforced

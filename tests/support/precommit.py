@@ -82,6 +82,29 @@ def governance_repo(root: Path, home: Path) -> Path:
     return root
 
 
+def with_accounts(root: Path, env: dict[str, str]) -> None:
+    """Give every person and team of the repository at ``root`` a GitHub handle, write
+    .github/CODEOWNERS with ``compliance-tool codeowners`` and commit both, so that
+    ``codeowners --check`` passes until an owner changes."""
+    for path in sorted((root / "inventory" / "people").glob("*.yaml")):
+        handle = f"@{path.stem}"
+        path.write_text(path.read_text("utf-8") + f'accounts: {{github: "{handle}"}}\n', "utf-8")
+    for path in sorted((root / "inventory" / "teams").glob("*.yaml")):
+        handle = f"@example-bank/{path.stem}"
+        path.write_text(path.read_text("utf-8") + f'accounts: {{github: "{handle}"}}\n', "utf-8")
+    written = subprocess.run(
+        [str(TOOLS / "compliance-tool"), "codeowners"],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
+    )
+    assert written.returncode == 0, written.stderr
+    commit_all(root, "accounts and CODEOWNERS", env)
+
+
 def hook_env(
     home: Path,
     pre_commit_home: Path | None = None,
