@@ -23,6 +23,7 @@ from compliance_tool.errors import (
     EXIT_INTERRUPTED,
     EXIT_OK,
     ComplianceToolError,
+    InventoryError,
 )
 from compliance_tool.repository.session import (
     Where,
@@ -172,6 +173,28 @@ def cli(ctx: click.Context, repo: Path | None, debug: bool) -> None:
 
 def where_of(ctx: click.Context, ref: str | None, use_cache: bool = True) -> Where:
     return Where(locate(ctx.obj["repo"]), ref, use_cache)
+
+
+def repo_relative(root: Path, given: tuple[str, ...], ref: str | None) -> list[str]:
+    """Turn PATH arguments into repository-relative paths (as given at ``ref``, which
+    names repository paths; in the working tree each must exist inside ``root``)."""
+    result: list[str] = []
+    for item in given:
+        if ref is not None:
+            result.append(item.strip("/"))
+            continue
+        path = Path(item).resolve()
+        if not path.exists():
+            raise InventoryError(f"{item}: no such file or folder", hint="check the path")
+        try:
+            relative = path.relative_to(root.resolve()).as_posix()
+        except ValueError:
+            raise InventoryError(
+                f"{item} is outside the governance repository {root}",
+                hint="pass files inside the repository, or --repo",
+            ) from None
+        result.append("" if relative == "." else relative)
+    return result
 
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])

@@ -15,6 +15,7 @@ from compliance_tool.cli.app import (
     cli,
     format_option,
     ref_option,
+    repo_relative,
     say,
     say_notes,
     say_warnings,
@@ -39,28 +40,6 @@ from compliance_tool.repository.session import (
 )
 from compliance_tool.repository.starter import older_note
 from compliance_tool.repository.writing import write_output
-
-
-def _repo_relative(root: Path, given: tuple[str, ...], ref: str | None) -> list[str]:
-    """Turn PATH arguments into repository-relative paths of governance files."""
-    result: list[str] = []
-    for item in given:
-        if ref is not None:
-            result.append(item.strip("/"))
-            continue
-        path = Path(item).resolve()
-        if not path.exists():
-            raise InventoryError(f"{item}: no such file or folder", hint="check the path")
-        try:
-            relative = path.relative_to(root.resolve()).as_posix()
-        except ValueError:
-            raise InventoryError(
-                f"{item} is outside the governance repository {root}",
-                hint="pass files inside the repository, or --repo",
-            ) from None
-        result.append("" if relative == "." else relative)
-    return result
-
 
 FEW_FILES = 200
 """Below this many target files, validation skips the on-disk parse cache."""
@@ -128,7 +107,7 @@ def validate(
     inventory = open_inventory(where)
     targets: list[str] | None = None
     if paths:
-        targets = _select(inventory.yaml_paths(), _repo_relative(where.root, paths, ref))
+        targets = _select(inventory.yaml_paths(), repo_relative(where.root, paths, ref))
     if changed is not None:
         targets = sorted(changed & set(targets if targets is not None else inventory.yaml_paths()))
     result = run_validation(inventory, targets)

@@ -18,6 +18,7 @@ from compliance_tool.cli.app import (
     formats_option,
     parse_formats,
     ref_option,
+    repo_relative,
     say,
     say_notes,
     scenario_outcomes,
@@ -29,6 +30,8 @@ from compliance_tool.errors import (
 )
 from compliance_tool.reporters import CHECK_REPORTERS, COVERAGE_REPORTERS
 from compliance_tool.repository.session import (
+    Where,
+    changed_paths,
     open_inventory,
 )
 
@@ -39,6 +42,7 @@ SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
 
 
 @cli.command()
+@click.argument("paths", nargs=-1, type=str, metavar="[PATH]...")
 @ref_option
 @as_of_option
 @formats_option(CHECK_REPORTERS, "Default: text (plus github under GitHub Actions).")
@@ -48,6 +52,12 @@ SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
     default="info",
     show_default=True,
     help="Exit 1 when an unwaived failure at or above this severity exists.",
+)
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    default=None,
+    help="Report only on the records of files changed since REF (and on changed rules).",
 )
 @click.option("--timings", is_flag=True, help="Print the time spent in each rule to stderr.")
 @click.option("--no-cache", is_flag=True, help="Ignore the parse and rule-result caches.")
@@ -60,26 +70,33 @@ SEVERITY_CHOICES = ["info", "low", "medium", "high", "critical", "never"]
 @click.pass_context
 def check(
     ctx: click.Context,
+    paths: tuple[str, ...],
     ref: str | None,
     as_of: Any,
     formats: tuple[str, ...],
     fail_on: str,
+    changed_since: str | None,
     timings: bool,
     no_cache: bool,
     jobs: int | None,
 ) -> None:
     """Evaluate every rule on the inventory and report failures and waivers.
 
-    Exit 0 when nothing at or above --fail-on fails, 1 otherwise, 2 on bad input.
-    Waived failures never fail the run, and neither do upcoming ones: failures of a rule
-    whose applies_from date (written in the rule or its controls, or a date of a framework
-    file) is after --as-of, which every format reports in a section of its own.
+    With PATHs (files or folders) or --changed-since, every rule still runs on the whole
+    inventory, but only the results about the records in those files (and every result
+    of a rule whose file is among them) are reported and decide the exit code: what a
+    pre-commit hook or a pull request needs. Exit 0 when nothing at or above --fail-on
+    fails, 1 otherwise, 2 on bad input. Waived failures never fail the run, and neither
+    do upcoming ones: failures of a rule whose applies_from date (written in the rule or
+    its controls, or a date of a framework file) is after --as-of, which every format
+    reports in a section of its own.
 
     \b
     Example:
-      compliance-tool check --as-of 2026-12-01 --format sarif
+      compliance-tool check --fail-on high inventory/models/fraud-scoring.yaml
     """
     from compliance_tool.checks.pipeline import default_jobs, evaluate, rule_cache
+    from compliance_tool.checks.scope import restrict
     from compliance_tool.repository.kinds import Kind, Severity
 
     choices = list(CHECK_REPORTERS)
@@ -87,9 +104,10 @@ def check(
         formats = ("text", f"github={STDERR}")
     outputs = parse_formats(formats, choices)
     where = where_of(ctx, ref, not no_cache)
+    scope = _scope(where, paths, changed_since)
     inventory = open_inventory(where)
     evaluation = evaluate(inventory, as_of_date(as_of), rule_cache(where), jobs or default_jobs())
-    result = evaluation.check
+    result = evaluation.check if scope is None else restrict(evaluation.check, scope)
     emit(outputs, lambda name: CHECK_REPORTERS[name](result))
     say_notes(inventory)
     if timings and not result.timings:
@@ -100,21 +118,43 @@ def check(
     if timings:
         for rule_id, seconds in sorted(result.timings.items(), key=lambda kv: -kv[1]):
             say(f"{seconds * 1000:9.2f} ms  {rule_id}")
-    say(summary_line(result), fg="red" if result.failing() else "green")
+    say(summary_line(result, _scope_label(scope)), fg="red" if result.failing() else "green")
     if not inventory.ids[Kind.MODEL]:
         say("no models yet: add one with 'compliance-tool new model ID'")
     threshold = None if fail_on == "never" else Severity.parse(fail_on)
     ctx.exit(EXIT_FINDINGS if threshold is not None and result.failing(threshold) else EXIT_OK)
 
 
-def summary_line(result: CheckResult) -> str:
+def _scope(where: Where, paths: tuple[str, ...], changed_since: str | None) -> list[str] | None:
+    """The repository paths whose records ``check`` reports on; None: every record."""
+    if not paths and changed_since is None:
+        return None
+    from compliance_tool.checks.scope import is_within
+
+    scope = repo_relative(where.root, paths, where.ref) if paths else None
+    if changed_since is not None:
+        changed = sorted(changed_paths(where, changed_since))
+        scope = changed if scope is None else [p for p in changed if is_within(p, scope)]
+    return scope
+
+
+def _scope_label(scope: list[str] | None) -> str:
+    if scope is None:
+        return ""
+    if "" in scope:
+        return " about every file"
+    return f" about {len(scope)} path(s)"
+
+
+def summary_line(result: CheckResult, about: str = "") -> str:
     """``N failing, M waived, K upcoming, P passing results of R rules (...)``; the
-    upcoming count is left out when there are none."""
+    upcoming count is left out when there are none. ``about`` follows the rules: what
+    the results were narrowed to (:func:`_scope_label`)."""
     counts = Counter(r.status.value for r in result.results)
     upcoming = f"{counts['upcoming']} upcoming, " if counts["upcoming"] else ""
     return (
         f"{counts['fail']} failing, {counts['waived']} waived, {upcoming}{counts['pass']} "
-        f"passing results of {len(result.rules)} rules "
+        f"passing results of {len(result.rules)} rules{about} "
         f"({result.source_label}, as of {result.as_of})"
     )
 

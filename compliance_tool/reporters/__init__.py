@@ -70,6 +70,7 @@ CHECK_REPORTERS: Registry[CheckResult] = Registry(
         "junit": "junit:render_check",
         "github": "github:render_check",
         "markdown": "markdown:render_check",
+        "codequality": "codequality:render_check",
     }
 )
 

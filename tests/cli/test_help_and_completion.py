@@ -108,7 +108,10 @@ COMPLETIONS: list[CompletionCase] = [
     ("compliance-tool validate --format ", ["auto", "text", "json", "github"]),
     ("compliance-tool lineage x --format m", ["mermaid"]),
     ("compliance-tool check --format s", ["sarif"]),
-    ("compliance-tool check --format ", ["text", "json", "sarif", "junit", "github", "markdown"]),
+    (
+        "compliance-tool check --format ",
+        ["text", "json", "sarif", "junit", "github", "markdown", "codequality"],
+    ),
     ("compliance-tool check --fail-on h", ["high"]),
     ("compliance-tool codeowners --g", ["--gitlab"]),
 ]
@@ -165,5 +168,8 @@ def test_bash_completes_with_the_installed_command(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == ["validate", "text json sarif junit github markdown"]
+    assert done.stdout.splitlines() == [
+        "validate",
+        "text json sarif junit github markdown codequality",
+    ]
     assert shlex.split(done.stdout)  # printable, nothing else written

@@ -194,6 +194,7 @@ def _github(text: str) -> None:
 PARSERS: dict[str, Callable[[str], None]] = {
     "json": _json,
     "sarif": _json,
+    "codequality": _json,
     "junit": _xml,
     "dot": _dot,
     "mermaid": _mermaid,

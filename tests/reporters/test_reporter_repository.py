@@ -24,7 +24,15 @@ def test_repository_fails_high_medium_low_and_waives_one(checked: CheckResult) -
 
 
 def test_every_format_is_registered_text_and_json_first() -> None:
-    assert list(CHECK_REPORTERS) == ["text", "json", "sarif", "junit", "github", "markdown"]
+    assert list(CHECK_REPORTERS) == [
+        "text",
+        "json",
+        "sarif",
+        "junit",
+        "github",
+        "markdown",
+        "codequality",
+    ]
 
 
 def test_every_format_renders_the_same_result_identically(checked: CheckResult) -> None:
