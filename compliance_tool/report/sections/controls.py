@@ -18,6 +18,7 @@ from compliance_tool.checks.coverage import (
     ControlStatus,
     Coverage,
     FrameworkRow,
+    Rationale,
     coverage_rows,
 )
 from compliance_tool.report.sections.common import capped
@@ -70,14 +71,6 @@ class ControlEntry:
 
 
 @dataclass(frozen=True, slots=True)
-class Why:
-    """Why one control covers the clause, as its mapping says."""
-
-    control: str
-    rationale: str
-
-
-@dataclass(frozen=True, slots=True)
 class ClauseEntry:
     id: str
     title: str
@@ -86,7 +79,7 @@ class ClauseEntry:
     status: str
     css: str
     provisional: bool = False
-    why: tuple[Why, ...] = ()
+    why: tuple[Rationale, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +157,7 @@ def _framework_entry(row: FrameworkRow, titles: dict[str, str]) -> FrameworkEntr
                 status=clause["status"],
                 css=CSS_OF_STATUS[ControlStatus(clause["status"])],
                 provisional=clause["provisional"],
-                why=tuple(Why(r["control"], r["rationale"]) for r in clause["rationales"]),
+                why=tuple(Rationale(r["control"], r["rationale"]) for r in clause["rationales"]),
             )
             for clause in row["clauses"]
         ),
