@@ -58,6 +58,11 @@ class GitError(ComplianceToolError):
     """A git revision or object cannot be read, or a git command fails."""
 
 
+class ObserveError(ComplianceToolError):
+    """A system of record cannot be observed: unreachable, refused, or an answer that is
+    not what the system returns. Nothing is written when it is raised."""
+
+
 class ScenarioError(ComplianceToolError):
     """The scenarios cannot be run: unreadable feature files, a broken run."""
 

@@ -6,7 +6,17 @@ holds the commands of one audience and registers them on the group when imported
 
 from __future__ import annotations
 
-from compliance_tool.cli import adopt, audit, inventory, report, rules, scenarios
+from compliance_tool.cli import adopt, audit, inventory, observe, report, rules, scenarios
 from compliance_tool.cli.app import cli, main
 
-__all__ = ["adopt", "audit", "cli", "inventory", "main", "report", "rules", "scenarios"]
+__all__ = [
+    "adopt",
+    "audit",
+    "cli",
+    "inventory",
+    "main",
+    "observe",
+    "report",
+    "rules",
+    "scenarios",
+]

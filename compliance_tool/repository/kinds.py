@@ -33,6 +33,7 @@ class Kind(enum.StrEnum):
     FRAMEWORK = "Framework"
     CONTROL = "Control"
     RULE = "Rule"
+    OBSERVATION = "Observation"
 
     @property
     def folder(self) -> str:
@@ -85,6 +86,7 @@ FOLDERS: dict[Kind, str] = {
     Kind.FRAMEWORK: "policies/frameworks",
     Kind.CONTROL: "policies/controls",
     Kind.RULE: "policies/rules",
+    Kind.OBSERVATION: "inventory/observations",
 }
 KIND_BY_FOLDER: dict[str, Kind] = {folder: kind for kind, folder in FOLDERS.items()}
 ROOTS = ("inventory", "policies")
@@ -148,6 +150,7 @@ REFERENCES: dict[Kind, tuple[RefField, ...]] = {
         _ref("applies_from.framework", Kind.FRAMEWORK),
     ),
     Kind.RULE: (_ref("controls.*", Kind.CONTROL), _ref("applies_from.framework", Kind.FRAMEWORK)),
+    Kind.OBSERVATION: (),
 }
 
 FILE_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {
