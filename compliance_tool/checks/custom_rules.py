@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import inspect
+import json
 from typing import Any
 
 import cerberus
@@ -351,6 +352,26 @@ class GovernanceValidator(cerberus.Validator):
             f"the '{constraint}' approval of version {version} is by a developer "
             "or an inactive person",
         )
+
+    def _validate_reconciled(self, constraint: Any, field: str | int, value: Any) -> None:
+        """What the committed snapshots of inventory/observations/ show agrees with the
+        record: no disagreement of the given kind (a kind of ``compliance-tool reconcile``,
+        such as ``unapproved-version-serving``) is about this record. On a snapshot's
+        ``entries`` list (``entries: {schema: {reconciled: undeclared-model}}``) each
+        entry is checked on its own, so a finding points at the entry's line.
+
+        Example: ``version: {reconciled: unapproved-version-serving}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string', 'allowed': ['undeclared-model', 'unapproved-version-serving', 'version-mismatch', 'retired-but-serving', 'serving-before-production', 'declared-not-observed', 'metric-breach', 'declared-metric-differs', 'stale-observation']}
+        """
+        document = self.root_document
+        key = f"{constraint}\0{document.get('kind')}\0{document.get('id')}"
+        found = json.loads(self._fact("reconciled", key))
+        index = field if isinstance(field, int) else None
+        for at, message in found:
+            if at == index:
+                self._error(field, str(message))
 
     def _validate_waiver_matches_failure(self, constraint: Any, field: str, value: Any) -> None:
         """The waiver (this record) names a rule and a subject that exist, and that rule

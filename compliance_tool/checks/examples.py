@@ -78,8 +78,52 @@ CONTEXT: dict[Kind, list[dict[str, Any]]] = {
             "classification": {"level": "internal", "contains_pii": False},
         },
     ],
+    Kind.MODEL: [
+        {
+            "id": "served",
+            "name": "A declared model that serves its approved version",
+            "version": "3.0.0",
+            "lifecycle": "production",
+            "approvals": [
+                {"stage": "deploy", "version": "3.0.0", "by": "alice", "at": "2026-01-05"}
+            ],
+        },
+    ],
+    Kind.OBSERVATION: [
+        {
+            "id": "registry",
+            "source": {"system": "mlflow", "address": "https://registry.example"},
+            "observed_at": "2026-06-29T06:00:00Z",
+            "tool_version": "0.1.0",
+            "entries": [
+                {
+                    "name": "example",
+                    "aliases": {"champion": "3"},
+                    "versions": [
+                        {"version": "3", "status": "READY", "tags": {"governance.version": "2.0.0"}}
+                    ],
+                },
+                {
+                    "name": "served",
+                    "aliases": {"champion": "5"},
+                    "versions": [
+                        {"version": "5", "status": "READY", "tags": {"governance.version": "3.0.0"}}
+                    ],
+                },
+            ],
+        },
+        {
+            "id": "metrics",
+            "source": {"system": "openmetrics", "address": "https://metrics.example/metrics"},
+            "observed_at": "2026-06-29T06:00:00Z",
+            "tool_version": "0.1.0",
+            "entries": [{"model": "example", "metrics": {"cost_per_1k_inferences_usd": 0.5}}],
+        },
+    ],
 }
-"""The records every example can refer to. ``runbooks/example.md`` exists."""
+"""The records every example can refer to. ``runbooks/example.md`` exists. In the
+snapshots, the registry's champion of the example model is its version 2.0.0 and the
+observed cost per 1,000 inferences is 0.5."""
 
 CONTEXT_FILES = ("runbooks/example.md",)
 

@@ -8,13 +8,17 @@ evaluation date that every time-dependent check uses.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory, Record
+
+if TYPE_CHECKING:
+    from compliance_tool.checks.reconcile import Reconciliation
 
 _DURATION = re.compile(
     r"^P(?:(?P<years>\d+)Y)?(?:(?P<months>\d+)M)?(?:(?P<weeks>\d+)W)?(?:(?P<days>\d+)D)?"
@@ -138,11 +142,28 @@ class Facts:
             return self.lineage_complete(key)
         if name == "file":
             return self.inventory.source.file_problem(key)
+        if name == "reconciled":  # FINDING-KIND\0SUBJECT-KIND\0ID: [[entry index, message]]
+            kind, subject_kind, subject = key.split("\0")
+            found = self.reconciled.get((kind, subject_kind, subject), [])
+            return json.dumps(found)
         raise KeyError(name)
+
+    @cached_property
+    def reconciliation(self) -> Reconciliation:
+        """The records reconciled with the committed snapshots at the evaluation date."""
+        from compliance_tool.checks.reconcile import reconcile
+
+        return reconcile(self.inventory, self.as_of)
+
+    @cached_property
+    def reconciled(self) -> dict[tuple[str, str, str], list[tuple[int | None, str]]]:
+        return self.reconciliation.messages()
 
     def prepare(self) -> None:
         """Compute every fact now (before worker processes fork and share them)."""
         _ = self.people, self.rotations, self.rotations_of_person, self.models
+        if self.inventory.records(Kind.OBSERVATION):
+            _ = self.reconciled
         for dataset_id in self.datasets:
             self.personal_data(dataset_id)
         _ = self.models_of_dataset

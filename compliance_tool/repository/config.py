@@ -11,6 +11,7 @@ import jsonschema
 
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import dotted
+from compliance_tool.repository.sources import Source
 from compliance_tool.repository.yamlio import parse_document
 
 CONFIG_FILE = "compliance-tool.yaml"
@@ -21,7 +22,21 @@ def load_config(root: Path) -> dict[str, Any]:
     path = root / CONFIG_FILE
     if not path.is_file():
         return {}
-    document = parse_document(path.read_bytes())
+    return parse_config(path.read_bytes())
+
+
+def config_of(source: Source) -> dict[str, Any]:
+    """The configuration of a snapshot (the working tree or a commit), so that what it
+    decides is reproducible at that commit; empty when the snapshot has none."""
+    found = source.documents(CONFIG_FILE)
+    if not found or CONFIG_FILE not in found:
+        return {}
+    return parse_config(found[CONFIG_FILE])
+
+
+def parse_config(data: bytes) -> dict[str, Any]:
+    """The bytes of a ``compliance-tool.yaml``, parsed and checked against its schema."""
+    document = parse_document(data)
     if document.data is None:
         issue = document.issues[0]
         raise InventoryError(
