@@ -19,10 +19,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from compliance_tool.checks.facts import parse_datetime, parse_duration
+from compliance_tool.errors import InventoryError
 from compliance_tool.observe.settings import VERSION_TAG, ObserveSettings, observe_settings
 from compliance_tool.repository.config import config_of
 from compliance_tool.repository.kinds import Kind, Lifecycle
 from compliance_tool.repository.loader import Inventory, Record
+from compliance_tool.repository.problems import Problem
 
 
 class FindingKind(enum.StrEnum):
@@ -38,6 +40,19 @@ class FindingKind(enum.StrEnum):
     DECLARED_METRIC_DIFFERS = "declared-metric-differs"
     STALE_OBSERVATION = "stale-observation"
 
+
+RULE_OF_KIND: dict[FindingKind, str] = {
+    FindingKind.UNDECLARED_MODEL: "REC-01-undeclared-model",
+    FindingKind.UNAPPROVED_VERSION_SERVING: "REC-02-unapproved-version-serving",
+    FindingKind.VERSION_MISMATCH: "REC-03-version-mismatch",
+    FindingKind.RETIRED_BUT_SERVING: "REC-04-retired-but-serving",
+    FindingKind.SERVING_BEFORE_PRODUCTION: "REC-05-serving-before-production",
+    FindingKind.DECLARED_NOT_OBSERVED: "REC-06-declared-not-observed",
+    FindingKind.METRIC_BREACH: "REC-07-metric-breach",
+    FindingKind.DECLARED_METRIC_DIFFERS: "REC-08-declared-metric-differs",
+    FindingKind.STALE_OBSERVATION: "REC-09-stale-observation",
+}
+"""The rule of the sample policies that checks each kind (``check`` applies waivers)."""
 
 FIELD_OF_KIND: dict[FindingKind, tuple[str, ...]] = {
     FindingKind.UNAPPROVED_VERSION_SERVING: ("version",),
@@ -132,6 +147,8 @@ class Reconciliation:
     """Everything reconcile found on one inventory at one date."""
 
     as_of: dt.date
+    source_label: str
+    commit: str | None
     snapshots: tuple[Snapshot, ...]
     findings: tuple[Disagreement, ...]
     serving: tuple[Serving, ...]
@@ -155,16 +172,42 @@ def settings_of(inventory: Inventory) -> ObserveSettings:
     return observe_settings(config_of(inventory.source))
 
 
+def invalid_snapshots(inventory: Inventory) -> list[Problem]:
+    """The problems of every file in inventory/observations/ (edited by hand, say)."""
+    folder = Kind.OBSERVATION.folder + "/"
+    found: list[Problem] = []
+    for path in inventory.yaml_paths():
+        if path.startswith(folder):
+            found.extend(inventory.load(path).problems)
+    return found
+
+
 def reconcile(
-    inventory: Inventory, as_of: dt.date, settings: ObserveSettings | None = None
+    inventory: Inventory,
+    as_of: dt.date,
+    settings: ObserveSettings | None = None,
+    *,
+    strict: bool = False,
 ) -> Reconciliation:
-    """Compare the records with the committed snapshots of ``inventory``."""
+    """Compare the records with the committed snapshots of ``inventory``. A snapshot that
+    is not valid is left out; with ``strict`` it stops the run (exit 2) instead."""
+    problems = invalid_snapshots(inventory)
+    if strict and problems:
+        raise InventoryError(
+            f"{len(problems)} problem(s) in the snapshots of {Kind.OBSERVATION.folder}/",
+            hint="observe the source again instead of editing its snapshot",
+            details=[p.format() for p in problems],
+        )
+    broken = {p.path for p in problems}
     work = _Work(inventory, as_of, settings or settings_of(inventory))
     for record in sorted(inventory.records(Kind.OBSERVATION), key=lambda r: r.id):
-        work.snapshot(record)
+        if record.path not in broken:
+            work.snapshot(record)
     work.expected()
     return Reconciliation(
         as_of,
+        inventory.source.label,
+        inventory.source.commit,
         tuple(work.snapshots),
         tuple(sorted(set(work.findings), key=lambda f: (f.path, f.line, f.kind, f.message))),
         tuple(sorted(set(work.serving), key=lambda s: (s.model, s.environment, s.via))),

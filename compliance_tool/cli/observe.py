@@ -8,10 +8,24 @@ from typing import Any, TypeVar
 
 import click
 
-from compliance_tool.cli.app import cli, say, say_warnings
+from compliance_tool.cli.app import (
+    as_of_date,
+    as_of_option,
+    cli,
+    emit,
+    formats_option,
+    parse_formats,
+    ref_option,
+    say,
+    say_notes,
+    say_warnings,
+    where_of,
+)
+from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
 from compliance_tool.observe.base import Source
 from compliance_tool.observe.settings import ObserveSettings
-from compliance_tool.repository.session import locate
+from compliance_tool.reporters import RECONCILE_REPORTERS
+from compliance_tool.repository.session import locate, open_inventory
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -189,3 +203,36 @@ def observe_metrics(ctx: click.Context, location: str, name: str, timeout: float
     from compliance_tool.observe.metrics import OpenMetrics
 
     write_observation(ctx, name, OpenMetrics(location, settings=settings_of(ctx), timeout=timeout))
+
+
+@cli.command()
+@ref_option
+@as_of_option
+@formats_option(RECONCILE_REPORTERS, "Default: text.")
+@click.pass_context
+def reconcile(ctx: click.Context, ref: str | None, as_of: Any, formats: tuple[str, ...]) -> None:
+    """Compare the inventory with the newest committed snapshots of inventory/observations/
+    and report each disagreement once, with one of the kinds undeclared-model,
+    unapproved-version-serving, version-mismatch, retired-but-serving,
+    serving-before-production, declared-not-observed, metric-breach,
+    declared-metric-differs and stale-observation.
+
+    reconcile reads the snapshots committed (or in the working tree), never a live system:
+    run 'compliance-tool observe' first. Every disagreement is listed, waived or not; the
+    REC- rules of 'check' report the same findings and apply waivers. Exit 0 when the
+    records agree with every snapshot, 1 when they disagree, 2 on bad input.
+
+    \b
+    Example:
+      compliance-tool reconcile --format json=reconcile.json
+    """
+    from compliance_tool.checks.reconcile import reconcile as run_reconcile
+
+    outputs = parse_formats(formats, list(RECONCILE_REPORTERS))
+    inventory = open_inventory(where_of(ctx, ref))
+    result = run_reconcile(inventory, as_of_date(as_of), strict=True)
+    emit(outputs, lambda name: RECONCILE_REPORTERS[name](result))
+    say_notes(inventory)
+    if not result.snapshots:
+        say("no snapshots yet: run 'compliance-tool observe mlflow|manifests|metrics'")
+    ctx.exit(EXIT_FINDINGS if result.findings else EXIT_OK)

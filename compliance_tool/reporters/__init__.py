@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from compliance_tool.checks.coverage import CoverageResult
     from compliance_tool.checks.engine import CheckResult
     from compliance_tool.checks.lineage import Graph
+    from compliance_tool.checks.reconcile import Reconciliation
     from compliance_tool.checks.validate import ValidationResult
     from compliance_tool.scenarios.runner import ScenarioRun
 
@@ -112,6 +113,14 @@ VERIFY_REPORTERS: Registry[VerifyReport] = Registry(
     {"text": "verify:render_text", "json": "verify:render_json"}
 )
 
+RECONCILE_REPORTERS: Registry[Reconciliation] = Registry(
+    {
+        "text": "reconcile:render_text",
+        "json": "reconcile:render_json",
+        "markdown": "reconcile:render_markdown",
+    }
+)
+
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
     "check": CHECK_REPORTERS,
@@ -122,5 +131,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "lineage": LINEAGE_REPORTERS,
     "scenarios": SCENARIO_REPORTERS,
     "verify": VERIFY_REPORTERS,
+    "reconcile": RECONCILE_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""
