@@ -33,6 +33,7 @@ CHECK_JSONSCHEMA = TOOLS / "check-jsonschema"
 ACTION = REPO_ROOT / "action.yml"
 TEMPLATES = REPO_ROOT / "compliance_tool" / "init_templates"
 WORKFLOW = TEMPLATES / ".github" / "workflows" / "governance.yml"
+OBSERVE = TEMPLATES / ".github" / "workflows" / "observe.yml"
 GITLAB = TEMPLATES / ".gitlab-ci.yml"
 
 
@@ -131,9 +132,41 @@ def test_the_workflow_runs_every_step_the_issue_names() -> None:
     )
 
 
+def test_the_observe_workflow_passes_actionlint_and_githubs_schema(lint_repo: Path) -> None:
+    workflow = lint_repo / ".github" / "workflows" / "observe.yml"
+    shutil.copy(OBSERVE, workflow)
+    result = _actionlint(lint_repo, workflow)
+    assert result.returncode == 0, result.stdout + result.stderr
+    schema = _schema("vendor.github-workflows", OBSERVE)
+    assert schema.returncode == 0, schema.stdout + schema.stderr
+
+
+def test_the_observe_workflow_is_scheduled_and_commits_the_snapshots() -> None:
+    workflow = _load(OBSERVE)
+    triggers = workflow[True]  # YAML 1.1 reads the key 'on' as true
+    assert triggers["schedule"][0]["cron"] and "workflow_dispatch" in triggers
+    assert workflow["permissions"] == {"contents": "write"}
+    steps = workflow["jobs"]["observe"]["steps"]
+    runs = "\n".join(step.get("run", "") for step in steps)
+    for source in ("observe mlflow", "observe manifests", "observe metrics --openmetrics"):
+        assert f"compliance-tool {source}" in runs
+    assert "git add inventory/observations" in runs and "git push" in runs
+    mlflow = next(s for s in steps if "observe mlflow" in s.get("run", ""))
+    assert mlflow["env"]["MLFLOW_TRACKING_TOKEN"] == "${{ secrets.MLFLOW_TRACKING_TOKEN }}"
+
+
+def test_the_gitlab_observe_job_runs_on_a_schedule_only() -> None:
+    job = _load(GITLAB)["observe"]
+    assert job["rules"] == [
+        {"if": '$CI_PIPELINE_SOURCE == "schedule" && $GOVERNANCE_OBSERVE == "true"'}
+    ]
+    script = "\n".join(job["script"])
+    assert "git add inventory/observations" in script and "git push" in script
+
+
 def test_no_script_prints_a_secret() -> None:
     """The key and passphrase reach the tool through files and variables, never a log."""
-    for path in (WORKFLOW, ACTION):
+    for path in (WORKFLOW, ACTION, OBSERVE):
         text = path.read_text("utf-8")
         for line in text.splitlines():
             if re.search(r"\b(echo|printf)\b", line) and re.search(r"\$\{?SIGNING_", line):
@@ -244,7 +277,7 @@ def test_gitlabs_schema_rejects_a_broken_pipeline(tmp_path: Path) -> None:
 
 def test_the_gitlab_pipeline_publishes_junit_code_quality_and_the_report() -> None:
     pipeline = _load(GITLAB)
-    assert pipeline["stages"] == ["validate", "check", "scenarios", "report"]
+    assert pipeline["stages"] == ["observe", "validate", "check", "scenarios", "report"]
     check = pipeline["check"]
     script = " ".join(check["script"])
     assert check["artifacts"]["reports"] == {
@@ -265,7 +298,7 @@ def test_the_gitlab_pipeline_publishes_junit_code_quality_and_the_report() -> No
 # -- what both pipelines share ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [WORKFLOW, GITLAB], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [WORKFLOW, GITLAB, OBSERVE], ids=lambda p: p.name)
 def test_the_pipelines_install_this_version(path: Path) -> None:
     """Each starter pins the version of the tool that wrote it."""
     assert f'COMPLIANCE_TOOL_VERSION: "{__version__}"' in path.read_text("utf-8")
@@ -286,20 +319,25 @@ def _scripts(document: Any) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", [WORKFLOW, GITLAB, ACTION], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [WORKFLOW, GITLAB, ACTION, OBSERVE], ids=lambda p: p.name)
 def test_every_command_and_option_the_pipelines_use_exists(path: Path) -> None:
     """The commands, options and formats the CI files give compliance-tool are its own."""
+    import click
+
     from compliance_tool.cli import cli
 
     lines = "\n".join(_scripts(_load(path))).replace("\\\n", " ").splitlines()
     calls = [line.split("compliance-tool ", 1)[1] for line in lines if "compliance-tool " in line]
     assert len(calls) >= 4, calls
     for call in calls:
-        command, *words = call.split()
-        if command.startswith("-"):
-            assert command == "--version", call
+        name, *words = call.split()
+        if name.startswith("-"):
+            assert name == "--version", call
             continue
-        params = {opt for p in cli.commands[command].params for opt in getattr(p, "opts", [])}
+        command: click.Command = cli.commands[name]
+        while isinstance(command, click.Group):  # observe mlflow: the subcommand's options
+            command = command.commands[words.pop(0).rstrip(";")]
+        params = {opt for p in command.params for opt in getattr(p, "opts", [])}
         for word in words:
             option = word.strip('"').split("=", 1)[0]
             if option.startswith("--"):
