@@ -43,6 +43,26 @@ class Written:
     """False when the file held the same source and entries before (only the time moved)."""
 
 
+_AMBIGUOUS = re.compile(
+    r"^(?:[-+.]?[0-9]|\.(?:inf|nan)$|(?:y|n|yes|no|on|off|true|false|null|~)$)", re.IGNORECASE
+)
+"""Text that some YAML reader could take for a number, a boolean or null (``5e0``,
+``0x1f``, ``1_000``, ``no``): always written in quotes, whatever PyYAML's own resolver
+thinks, so that the tool's reader and any other read it back as text."""
+
+
+class _Dumper(yaml.SafeDumper):
+    """PyYAML's safe dumper, quoting every string that could read as something else."""
+
+
+def _string(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "'" if _AMBIGUOUS.match(value) else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _string)
+
+
 def snapshot_path(root: Path, name: str) -> Path:
     if not _NAME.match(name):
         raise ObserveError(
@@ -63,8 +83,13 @@ def render(name: str, observed: Observed, observed_at: dt.datetime) -> bytes:
         "tool_version": __version__,
         "entries": observed.entries,
     }
-    body = yaml.safe_dump(
-        document, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    body = yaml.dump(
+        document,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
     )
     return (HEADER.format(system=observed.system) + body).encode("utf-8")
 
