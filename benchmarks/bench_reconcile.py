@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import yaml
@@ -95,7 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     options = parser.parse_args(argv)
     root = options.dir or DEFAULT_DIRS[options.size]
     try:
-        prepare_synthetic(root, **SIZES[options.size])
+        size = SIZES[options.size]
+        prepare_synthetic(root, size["models"], size["datasets"], size["people"])
     except BenchError as error:
         say(f"error: {error}")
         return 2
@@ -106,6 +107,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _measure(root, options.runs, len(entries))
     finally:
         written.path.unlink(missing_ok=True)
+
+
+def _timed(
+    command: list[str], env: dict[str, str], allowed: tuple[int, ...]
+) -> Callable[[], float]:
+    """One run of ``command``, its wall time in seconds."""
+    return lambda: expect(run_measured(command, env), allowed, command[3]).seconds
 
 
 def _measure(root: Path, runs: int, entries: int) -> int:
@@ -120,12 +128,7 @@ def _measure(root: Path, runs: int, entries: int) -> int:
             args = [command]
             if command == "reconcile":
                 args += ["--as-of", AS_OF, "--format", f"json={out}"]
-            figures[f"{command} {cache}"] = repeat(
-                runs,
-                lambda a=args, e=env, ok=allowed, c=command: (
-                    expect(run_measured([*base, *a], e), ok, c).seconds
-                ),
-            )
+            figures[f"{command} {cache}"] = repeat(runs, _timed([*base, *args], env, allowed))
     document = json.loads(out.read_text(encoding="utf-8"))
     say(machine_line(runs))
     say(
