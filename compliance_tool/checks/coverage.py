@@ -234,6 +234,10 @@ def _control(
     evidenced = tuple(s for s in scenarios if control.id in s.controls)
     if verification == "manual":
         status, evidence = _manual_status(inventory, result, data)
+        if failing or waived:  # rules that read what runs can refute an attestation
+            extra = [ControlStatus.FAIL] if failing else [ControlStatus.WAIVED]
+            status = worst([status, *extra])
+            evidence = f"{evidence}; {len(rules)} rule(s): {len(failing)} failing"
     elif not rules and not evidenced:
         status, evidence = ControlStatus.NO_EVIDENCE, "no rule or scenario checks it"
     else:
