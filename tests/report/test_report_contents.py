@@ -86,7 +86,7 @@ def test_cover_names_the_commit_date_and_organisation(
     assert cover.startswith("AI portfolio compliance report Northmoor Bank ")
     assert f"Evaluation date {AS_OF}" in cover
     assert f"Commit {sample.commit}" in cover
-    assert "Portfolio 16 models, 11 in production; 40 rules over 29 controls" in cover
+    assert "Portfolio 16 models, 11 in production; 49 rules over 29 controls" in cover
     # P1-P8; P8 (INC-01, 2-day limit) is critical. RISK-02-fria is upcoming, not a finding
     assert "11 unwaived findings, 8 of high severity or worse; 1 waived;" in cover
 
