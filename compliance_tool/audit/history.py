@@ -17,7 +17,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from compliance_tool.audit.semantic_diff import FieldChange, field_changes
+from compliance_tool.audit.observed import record_changes
+from compliance_tool.audit.semantic_diff import FieldChange, ObservedChange
 from compliance_tool.audit.shallow import ShallowBoundary, shallow_boundary
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.config import CONFIG_FILE
@@ -60,6 +61,9 @@ class Revision:
     path: str
     old_path: str | None
     fields: tuple[FieldChange, ...]
+    observed: tuple[ObservedChange, ...] = ()
+    """For a snapshot (an Observation record): what the source showed differently, in
+    its own terms (:mod:`.observed`), which ``fields`` then leaves out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +249,9 @@ def record_history(
                 changes.append((change[0], path[len(prefix) :], change[1], change[2]))
         if not changes:  # a commit that changed only a submodule there changed no record
             continue
-        revision = _revision(reader, commit, author, email, date, status, signer, summary, changes)
+        revision = _revision(
+            reader, kind, (commit, author, email, date, status, signer, summary), changes
+        )
         if commit in cut and revision.change == "added":
             revision = replace(revision, change="boundary")
         revisions.append(revision)
@@ -274,15 +280,13 @@ def _without_gitlinks(
 
 def _revision(
     reader: BlobReader,
-    commit: str,
-    author: str,
-    email: str,
-    date: str,
-    status: str,
-    signer: str,
-    summary: str,
+    kind: Kind,
+    header: tuple[str, str, str, str, str, str, str],
     changes: list[tuple[str, str, str, str]],
 ) -> Revision:
+    """One commit's change of the record; ``header`` is what ``_FORMAT`` gives: commit,
+    author, email, date, signature status, signer and subject."""
+    commit, author, email, date, status, signer, summary = header
     deleted = [c for c in changes if c[0] == "D"]
     added = [c for c in changes if c[0] == "A"]
     modified = [c for c in changes if c[0] not in "AD"]
@@ -297,7 +301,10 @@ def _revision(
     else:
         item = modified[0]
         change, path, old, new = "modified", item[1], reader.data(item[2]), reader.data(item[3])
-    fields = tuple(field_changes(old, new)) if old is not None and new is not None else ()
+    fields: tuple[FieldChange, ...] = ()
+    observed: tuple[ObservedChange, ...] = ()
+    if old is not None and new is not None:
+        fields, observed = record_changes(kind is Kind.OBSERVATION, old, new, date)
     return Revision(
         commit,
         author,
@@ -310,6 +317,7 @@ def _revision(
         path,
         old_path,
         fields,
+        observed,
     )
 
 

@@ -29,6 +29,21 @@ class FieldChange:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservedChange:
+    """One change of what a source showed between two snapshots of it, in its own terms
+    (:mod:`compliance_tool.audit.observed`): ``change`` names what happened (e.g.
+    ``alias-moved``), ``entry`` the snapshot entry by its key, ``model`` the model it
+    concerns, ``text`` the sentence; ``old`` and ``new`` are the values that changed."""
+
+    change: str
+    entry: str
+    model: str
+    text: str
+    old: Any = None
+    new: Any = None
+
+
+@dataclass(frozen=True, slots=True)
 class EntityChange:
     """What happened to one entity between the snapshots."""
 
@@ -40,6 +55,9 @@ class EntityChange:
     old_path: str | None = None
     fields: tuple[FieldChange, ...] = ()
     name: str = ""
+    observed: tuple[ObservedChange, ...] = ()
+    """For a snapshot (an Observation record): its entries' changes, which ``fields``
+    then leaves out."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +142,11 @@ def diff_inventories(
     base: Inventory, head: Inventory, changed_paths: set[str] | None = None
 ) -> list[EntityChange]:
     """Entity changes between two snapshots. With ``changed_paths`` (from git), only
-    those files are parsed; renames are found among them."""
+    those files are parsed; renames are found among them. A snapshot's entries are
+    compared in domain terms (:mod:`compliance_tool.audit.observed`), dated by the newer
+    snapshot's ``observed_at``."""
+    from compliance_tool.audit.observed import record_changes
+
     old = _records(base, changed_paths)
     new = _records(head, changed_paths)
     changes: list[EntityChange] = []
@@ -146,16 +168,25 @@ def diff_inventories(
                 )
                 continue
         assert before is not None and after is not None
-        fields = tuple(field_changes(before.data, after.data))
+        fields, observed = record_changes(kind is Kind.OBSERVATION, before.data, after.data)
         if before.path != after.path:
             changes.append(
                 EntityChange(
-                    kind, record_id, "renamed", after.path, before.path, fields, after.name
+                    kind,
+                    record_id,
+                    "renamed",
+                    after.path,
+                    before.path,
+                    fields,
+                    after.name,
+                    observed,
                 )
             )
-        elif fields:
+        elif fields or observed:
             changes.append(
-                EntityChange(kind, record_id, "modified", after.path, None, fields, after.name)
+                EntityChange(
+                    kind, record_id, "modified", after.path, None, fields, after.name, observed
+                )
             )
     return changes
 

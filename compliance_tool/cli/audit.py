@@ -80,6 +80,11 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
     """Every commit that changed a record (e.g. models/fraud-scoring), newest first, with
     author, date, signature status and the field-level change; follows moves.
 
+    For a snapshot of inventory/observations/ (e.g. observations/mlflow) each commit
+    says what production did, in the source's terms: "version 7 of credit-scoring
+    became champion on 2026-11-20", dated by the snapshot's observed_at; a commit that
+    only observed again says "observed again on DATE, no change".
+
     \b
     Example:
       compliance-tool history models/fraud-scoring --since 2026-01-01

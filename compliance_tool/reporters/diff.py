@@ -6,8 +6,15 @@ import json
 from typing import Any
 
 from compliance_tool import __version__
-from compliance_tool.audit.semantic_diff import EntityChange, FieldChange, SemanticDiff
+from compliance_tool.audit.observed import METADATA
+from compliance_tool.audit.semantic_diff import (
+    EntityChange,
+    FieldChange,
+    ObservedChange,
+    SemanticDiff,
+)
 from compliance_tool.reporters.json_format import dumps
+from compliance_tool.repository.kinds import Kind
 
 DIFF_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/diff.schema.json"
 SYMBOLS = {"added": "+", "removed": "-", "renamed": ">", "modified": "~"}
@@ -32,6 +39,31 @@ def _field_line(change: FieldChange, arrow: str = "->") -> str:
     return f"{change.path}: {show(change.old)} {arrow} {show(change.new)}"
 
 
+def shown_fields(
+    observed: tuple[ObservedChange, ...], fields: tuple[FieldChange, ...]
+) -> list[FieldChange]:
+    """The field changes a reader is shown beside a snapshot's observed changes: each of
+    those sentences is dated, so the new ``observed_at`` (and tool version) is left out."""
+    if not observed:
+        return list(fields)
+    return [f for f in fields if f.path not in METADATA]
+
+
+def observed_document(changes: tuple[ObservedChange, ...]) -> list[dict[str, Any]]:
+    """A snapshot's observed changes as JSON."""
+    return [
+        {
+            "change": c.change,
+            "entry": c.entry,
+            "model": c.model,
+            "text": c.text,
+            "old": c.old,
+            "new": c.new,
+        }
+        for c in changes
+    ]
+
+
 def headline(diff: SemanticDiff) -> str:
     """One sentence a reviewer reads first: the changes that matter to governance."""
     parts: list[str] = []
@@ -43,6 +75,7 @@ def headline(diff: SemanticDiff) -> str:
             parts.append(f"removes {label}")
         elif entity.change == "renamed":
             parts.append(f"moves {label} to {entity.path}")
+        parts.extend(c.text for c in entity.observed if c.change != "observed-again")
         for change in entity.fields:
             if change.path == "lifecycle":
                 parts.append(f"puts {entity.id} into {show(change.new)}")
@@ -94,7 +127,10 @@ def render_text(diff: SemanticDiff) -> str:
             lines += ["", f"{entity.kind.value}s"]
         where = f"{entity.old_path} -> {entity.path}" if entity.old_path else entity.path
         lines.append(f"  {SYMBOLS[entity.change]} {entity.id}  ({entity.change}, {where})")
-        lines.extend(f"      {_field_line(c)}" for c in entity.fields)
+        lines.extend(f"      {c.text}" for c in entity.observed)
+        lines.extend(
+            f"      {_field_line(c)}" for c in shown_fields(entity.observed, entity.fields)
+        )
     if diff.results:
         lines += ["", "Rule results"]
         for result in diff.results:
@@ -150,9 +186,12 @@ def render_markdown(diff: SemanticDiff) -> str:
     if diff.entities:
         lines += ["#### Records", "", "| Change | Record | Fields |", "|---|---|---|"]
         for entity in diff.entities:
-            fields = "<br>".join(_md(_field_line(c, "→")) for c in entity.fields[:12])
-            if len(entity.fields) > 12:
-                fields += f"<br>… and {len(entity.fields) - 12} more"
+            said = [c.text for c in entity.observed] + [
+                _field_line(c, "→") for c in shown_fields(entity.observed, entity.fields)
+            ]
+            fields = "<br>".join(_md(line) for line in said[:12])
+            if len(said) > 12:
+                fields += f"<br>… and {len(said) - 12} more"
             if entity.change == "renamed":
                 fields = f"moved from `{_md(entity.old_path)}`" + (
                     f"<br>{fields}" if fields else ""
@@ -177,26 +216,7 @@ def diff_document(diff: SemanticDiff) -> dict[str, Any]:
         "base": diff.base,
         "head": diff.head,
         "summary": headline(diff),
-        "entities": [
-            {
-                "kind": e.kind.value,
-                "id": e.id,
-                "change": e.change,
-                "path": e.path,
-                "old_path": e.old_path,
-                "fields": [
-                    {
-                        "path": c.path,
-                        "old": c.old,
-                        "new": c.new,
-                        "added": c.added,
-                        "removed": c.removed,
-                    }
-                    for c in e.fields
-                ],
-            }
-            for e in diff.entities
-        ],
+        "entities": [_entity_document(e) for e in diff.entities],
         "rules_compared": diff.rules_compared,
         "results": [
             {
@@ -213,6 +233,30 @@ def diff_document(diff: SemanticDiff) -> dict[str, Any]:
             for r in diff.results
         ],
     }
+
+
+def _entity_document(e: EntityChange) -> dict[str, Any]:
+    """One entity as JSON; a snapshot's (an Observation's) has ``observed`` as well."""
+    document: dict[str, Any] = {
+        "kind": e.kind.value,
+        "id": e.id,
+        "change": e.change,
+        "path": e.path,
+        "old_path": e.old_path,
+        "fields": [
+            {
+                "path": c.path,
+                "old": c.old,
+                "new": c.new,
+                "added": c.added,
+                "removed": c.removed,
+            }
+            for c in e.fields
+        ],
+    }
+    if e.kind is Kind.OBSERVATION:
+        document["observed"] = observed_document(e.observed)
+    return document
 
 
 def render_json(diff: SemanticDiff) -> str:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from compliance_tool.audit.history import RecordHistory
-from compliance_tool.reporters.diff import show
+from compliance_tool.reporters.diff import observed_document, show, shown_fields
+from compliance_tool.repository.kinds import Kind
 
 
 def render_text(history: RecordHistory) -> str:
@@ -25,13 +26,17 @@ def render_text(history: RecordHistory) -> str:
             lines.append(f"    {r.path} at the shallow boundary (earlier history not fetched)")
         elif r.change != "modified":
             lines.append(f"    {r.change} {r.path}")
-        lines += [f"    {f.path}: {show(f.old)} -> {show(f.new)}" for f in r.fields]
+        lines += [f"    {c.text}" for c in r.observed]
+        fields = shown_fields(r.observed, r.fields)
+        lines += [f"    {f.path}: {show(f.old)} -> {show(f.new)}" for f in fields]
     return "\n".join(lines) + "\n"
 
 
 def render_json(history: RecordHistory) -> str:
     """The revisions as the text shows them; ``"shallow": true`` in a shallow clone, whose
-    oldest revision may then be the ``boundary`` rather than the record's addition."""
+    oldest revision may then be the ``boundary`` rather than the record's addition. The
+    revisions of a snapshot (an Observation) also have ``observed``: what the source
+    showed differently, in its own terms, each change with a sentence."""
     document: dict[str, object] = {
         "version": 1,
         "kind": history.kind.value,
@@ -50,6 +55,11 @@ def render_json(history: RecordHistory) -> str:
                 "old_path": r.old_path,
                 "fields": [{"path": f.path, "old": f.old, "new": f.new} for f in r.fields],
             }
+            | (
+                {"observed": observed_document(r.observed)}
+                if history.kind is Kind.OBSERVATION
+                else {}
+            )
             for r in history.revisions
         ],
     }

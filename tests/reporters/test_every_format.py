@@ -28,6 +28,7 @@ from compliance_tool.checks.coverage import CoverageResult, compute_coverage
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.lineage import downstream, upstream
 from compliance_tool.checks.pipeline import evaluate
+from compliance_tool.checks.reconcile import reconcile
 from compliance_tool.checks.validate import validate
 from compliance_tool.cli import cli
 from compliance_tool.reporters import (
@@ -139,6 +140,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "lineage": [upstream(facts, "m1"), downstream(facts, "events-raw")],
         "scenarios": [run],
         "verify": [verify_report(pdf, [], root)],
+        "reconcile": [reconcile(head, AS_OF)],
     }
 
 

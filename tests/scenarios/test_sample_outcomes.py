@@ -1,5 +1,5 @@
 """The features of the repository against the sample inventory at 2026-11-26: the planted
-problems P1-P7 fail exactly the scenarios features/expected-outcomes.yaml says, naming
+problems P1-P9 fail exactly the scenarios features/expected-outcomes.yaml says, naming
 exactly the planted records, and fail no control the rules alone pass."""
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ THEMES = {
     "features/data-protection-and-lineage.feature",
     "features/incidents-and-escalation.feature",
     "features/waivers-and-exceptions.feature",
+    "features/observed.feature",
 }
 
 
@@ -71,7 +72,7 @@ def test_failing_scenarios_evidence_only_the_controls_their_problem_breaks(
 ) -> None:
     entries = expected_outcomes(expected)
     problems = {entries[(r.feature, r.name)]["problem"] for r in sample_run.failed}
-    assert problems == {f"P{n}" for n in range(1, 9)}
+    assert problems == {f"P{n}" for n in range(1, 10)}
     for result in sample_run.failed:
         broken = expected["problems"][entries[(result.feature, result.name)]["problem"]]
         assert set(result.controls) <= set(broken["controls"]), result.name

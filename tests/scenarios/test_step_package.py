@@ -10,6 +10,7 @@ from compliance_tool.scenarios.steps.catalogue import (
     EXAMPLES,
     FOLLOWING,
     NARROWING,
+    OBSERVED,
     SELECTING,
 )
 
@@ -23,7 +24,9 @@ def test_the_catalogue_follows_the_step_modules() -> None:
 
 def test_the_sections_in_catalogue_order() -> None:
     sections = list(dict.fromkeys(entry.section for entry in CATALOGUE))
-    assert sections == [s.title for s in (SELECTING, FOLLOWING, NARROWING, ASSERTING, EXAMPLES)]
+    assert sections == [
+        s.title for s in (SELECTING, FOLLOWING, NARROWING, ASSERTING, EXAMPLES, OBSERVED)
+    ]
     headings = [line for line in catalogue_text().splitlines() if line.endswith(":")]
     assert headings[0] == f"{SELECTING.title}:"
 

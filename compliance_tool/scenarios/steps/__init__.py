@@ -25,7 +25,15 @@ from __future__ import annotations
 
 from pytest_bdd import given, parsers, then, when
 
-from compliance_tool.scenarios.steps import documents, fields, following, people, rules, selection
+from compliance_tool.scenarios.steps import (
+    documents,
+    fields,
+    following,
+    observed,
+    people,
+    rules,
+    selection,
+)
 from compliance_tool.scenarios.steps.catalogue import (
     CATALOGUE,
     CatalogueEntry,
@@ -43,7 +51,7 @@ from compliance_tool.scenarios.steps.context import (
 )
 from compliance_tool.scenarios.steps.world import Selection, World, scenario_world
 
-STEP_MODULES = (selection, following, fields, people, documents, rules)
+STEP_MODULES = (selection, following, fields, people, documents, rules, observed)
 """The modules of the steps, in the order of the catalogue."""
 
 # the catalogue follows STEP_MODULES (each module's steps in their order), whatever the

@@ -75,6 +75,7 @@ FOLLOWING = Section("Following references and lineage (And, after a selection)")
 NARROWING = Section("Narrowing the selection (And)")
 ASSERTING = Section("Asserting over the selection (Then, And)")
 EXAMPLES = Section("Rules on an example record written in the scenario (Given, When, Then)")
+OBSERVED = Section("Production as observed: the committed snapshots (Given, Then)")
 
 
 def catalogue_text() -> str:

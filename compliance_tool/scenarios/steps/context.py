@@ -14,6 +14,7 @@ import pytest
 
 from compliance_tool.checks.engine import CheckResult, Engine
 from compliance_tool.checks.facts import Facts
+from compliance_tool.checks.reconcile import Reconciliation
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory, Record
 from compliance_tool.scenarios.steps.catalogue import unknown_step_message
@@ -38,6 +39,14 @@ class Governance:
     def check(self) -> CheckResult:
         """Every rule on the inventory, waivers applied (run on first use, once)."""
         return Engine(self.inventory, self.as_of).run(self.inventory.source.commit)
+
+    @cached_property
+    def reconciliation(self) -> Reconciliation:
+        """The records against the committed snapshots at the evaluation date (run on
+        first use, once); a snapshot that is not valid is left out of it."""
+        from compliance_tool.checks.reconcile import reconcile
+
+        return reconcile(self.inventory, self.as_of)
 
     @cached_property
     def rule_kinds(self) -> dict[str, Kind]:
