@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-import math
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from compliance_tool.checks.facts import parse_datetime, parse_duration
+from compliance_tool.checks.thresholds import METRIC_DECLARED_AS, as_number, figure, threshold_of
 from compliance_tool.errors import InventoryError
 from compliance_tool.observe.settings import VERSION_TAG, ObserveSettings, observe_settings
 from compliance_tool.repository.config import config_of
@@ -69,15 +69,6 @@ model points at its entry in the snapshot). The ``REC-`` rules check the same fi
 
 _EARLY = frozenset({Lifecycle.PROPOSED, Lifecycle.DEVELOPMENT, Lifecycle.VALIDATION})
 _ENDED = frozenset({Lifecycle.RETIRED, Lifecycle.DEPRECATED})
-
-METRIC_DECLARED_AS: dict[str, str] = {
-    "failed_deployments_90d": "failed_deployments_90d",
-    "retraining_backlog_days": "retraining_backlog_days",
-    "cost_per_1k_inferences_usd": "cost_per_1k_inferences_usd",
-    "latency_p99_ms": "latency_p99_ms",
-    "availability": "availability_30d",
-}
-"""Each observed metric and the ``operations.metrics`` field that hand-writes it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,16 +209,6 @@ def reconcile(
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
-
-
-def _number(value: Any) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return None
-    return float(value) if math.isfinite(value) else None
-
-
-def _figure(value: float) -> str:
-    return f"{value:g}"
 
 
 class _Work:
@@ -503,7 +484,7 @@ class _Work:
                 continue
             environment = _text(entry.get("environment"))
             for name, value in sorted((entry.get("metrics") or {}).items()):
-                number = _number(value)
+                number = as_number(value)
                 if number is not None:
                     self._metric(record, snapshot.id, environment, str(name), number)
 
@@ -511,10 +492,10 @@ class _Work:
         self, record: Record, source: str, environment: str | None, name: str, value: float
     ) -> None:
         thresholds = (record.data.get("monitoring") or {}).get("thresholds") or {}
-        threshold, breach = _threshold(thresholds, name, value)
+        threshold, breach = threshold_of(thresholds, name, value)
         declared_field = METRIC_DECLARED_AS.get(name)
         declared_metrics = (record.data.get("operations") or {}).get("metrics") or {}
-        declared = _number(declared_metrics.get(declared_field)) if declared_field else None
+        declared = as_number(declared_metrics.get(declared_field)) if declared_field else None
         self.metrics.append(
             ObservedMetric(record.id, environment, name, value, threshold, breach, declared, source)
         )
@@ -523,7 +504,7 @@ class _Work:
             self.on_model(
                 FindingKind.METRIC_BREACH,
                 record,
-                f"observed {name} {_figure(value)}{place} is beyond its threshold ({threshold})",
+                f"observed {name} {figure(value)}{place} is beyond its threshold ({threshold})",
                 source,
                 environment,
             )
@@ -535,8 +516,8 @@ class _Work:
                 self.on_model(
                     FindingKind.DECLARED_METRIC_DIFFERS,
                     record,
-                    f"operations.metrics.{declared_field} is {_figure(declared)}, but "
-                    f"{_figure(value)} was observed{place} (tolerance "
+                    f"operations.metrics.{declared_field} is {figure(declared)}, but "
+                    f"{figure(value)} was observed{place} (tolerance "
                     f"{self.settings.relative_tolerance:.0%})",
                     source,
                     environment,
@@ -587,23 +568,3 @@ def _k8s_environments(deployments: Any) -> Iterable[str]:
             continue
         if str(deployment.get("target", "")).startswith("k8s/") and deployment.get("environment"):
             yield str(deployment["environment"])
-
-
-def _threshold(thresholds: dict[str, Any], name: str, value: float) -> tuple[str | None, bool]:
-    """The record's threshold of metric ``name`` in words, and whether ``value`` is beyond."""
-    limit = thresholds.get(name)
-    if not isinstance(limit, dict):
-        return None, False
-    if name == "data_drift":
-        page, warn = _number(limit.get("page")), _number(limit.get("warn"))
-        if page is not None and value >= page:
-            return f"pages at {_figure(page)}", True
-        if warn is not None and value >= warn:
-            return f"warns at {_figure(warn)}", True
-        return f"warns at {_figure(warn)}" if warn is not None else None, False
-    high, low = _number(limit.get("max")), _number(limit.get("min"))
-    if high is not None:
-        return f"at most {_figure(high)}", value > high
-    if low is not None:
-        return f"at least {_figure(low)}", value < low
-    return None, False
