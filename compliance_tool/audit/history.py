@@ -24,7 +24,7 @@ from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.config import CONFIG_FILE
 from compliance_tool.repository.kinds import FOLDERS, ID_PATTERN, ID_RULE, Kind
 from compliance_tool.repository.sources import GITLINK, open_repo, repo_prefix, submodule_note
-from compliance_tool.repository.yamlio import MAX_FILE_BYTES, parse_document
+from compliance_tool.repository.yamlio import file_limit, parse_document
 
 if TYPE_CHECKING:
     import git
@@ -151,17 +151,18 @@ class BlobReader:
                 return "unknown key (signed; configure history.allowed_signers to check it)"
         return SIGNATURE_STATUS.get(status, status)
 
-    def data(self, blob: str) -> dict[str, Any] | None:
+    def data(self, blob: str, path: str = "") -> dict[str, Any] | None:
         if blob == EMPTY_BLOB:
             return None
         if blob not in self._cache:  # git says the size first: a file above the limit
             _, _, size, stream = self.repo.git.stream_object_data(blob)
-            if size > MAX_FILE_BYTES:  # is passed over in pieces, never held
+            if size > file_limit(path):  # is passed over in pieces, never held
                 while stream.read(1 << 20):
                     pass
                 self._cache[blob] = None
             else:
-                self._cache[blob] = parse_document(bytes(stream.read())).data
+                raw = bytes(stream.read())
+                self._cache[blob] = parse_document(raw, file_limit(path)).data
         return self._cache[blob]
 
 
@@ -293,14 +294,17 @@ def _revision(
     old_path = None
     if deleted and added:
         change, path, old_path = "moved", added[0][1], deleted[0][1]
-        old, new = reader.data(deleted[0][2]), reader.data(added[0][3])
+        old, new = reader.data(deleted[0][2], old_path), reader.data(added[0][3], path)
     elif added:
-        change, path, old, new = "added", added[0][1], None, reader.data(added[0][3])
+        change, path = "added", added[0][1]
+        old, new = None, reader.data(added[0][3], path)
     elif deleted:
-        change, path, old, new = "removed", deleted[0][1], reader.data(deleted[0][2]), None
+        change, path = "removed", deleted[0][1]
+        old, new = reader.data(deleted[0][2], path), None
     else:
         item = modified[0]
-        change, path, old, new = "modified", item[1], reader.data(item[2]), reader.data(item[3])
+        change, path = "modified", item[1]
+        old, new = reader.data(item[2], path), reader.data(item[3], path)
     fields: tuple[FieldChange, ...] = ()
     observed: tuple[ObservedChange, ...] = ()
     if old is not None and new is not None:

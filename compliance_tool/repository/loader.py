@@ -27,7 +27,7 @@ from compliance_tool.repository.kinds import (
 from compliance_tool.repository.problems import Problem
 from compliance_tool.repository.schemas import SchemaIssue, SchemaSet
 from compliance_tool.repository.sources import Entry, RefusedFile, Source
-from compliance_tool.repository.yamlio import Document, YamlIssue, parse_document
+from compliance_tool.repository.yamlio import Document, YamlIssue, file_limit, parse_document
 from compliance_tool.repository.yamlio import Path as DocPath
 
 
@@ -343,11 +343,11 @@ class Inventory:
         parsed = cache.parsed.get(blob) if cache is not None else None
         packed = cache.get(blob) if cache is not None and parsed is None else None
         if parsed is None and packed is not None:
-            parsed = _unpack(packed, lambda: parse_document(raw))
+            parsed = _unpack(packed, lambda: parse_document(raw, file_limit(path)))
         if parsed is not None:
             document, declared, schema_issues, todo = parsed
         else:
-            document = parse_document(raw)
+            document = parse_document(raw, file_limit(path))
             declared, schema_issues = self._schema_check(document)
             todo = PLACEHOLDER_BYTES in raw
             if cache is not None:

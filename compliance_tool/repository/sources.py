@@ -6,7 +6,7 @@ reads trees and blobs straight from the object database through one persistent
 Every file carries its git blob id, the key of the parse cache.
 
 Every file is checked before it is read: only regular files (a named pipe would block,
-a device never end), no more than :data:`~compliance_tool.repository.yamlio.MAX_FILE_BYTES`
+a device never end), no larger than :func:`~compliance_tool.repository.yamlio.file_limit` allows
 (the size comes first, from ``lstat`` or ``git ls-tree --long``), never a path
 inside ``.git/``. A git submodule (a gitlink at a commit, a folder holding ``.git`` in the
 working tree) is not part of the repository's content: it is left out with a note.
@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.kinds import ROOTS
-from compliance_tool.repository.yamlio import MAX_FILE_BYTES, size_issue
+from compliance_tool.repository.yamlio import file_limit, size_issue
 
 if TYPE_CHECKING:
     import git
@@ -66,7 +66,7 @@ class RefusedFile(InventoryError):
 def _check_size(path: str, size: int) -> None:
     """RefusedFile when a file of ``size`` bytes is above the limit (the "too-large"
     finding of :func:`~compliance_tool.repository.yamlio.size_issue`)."""
-    issue = size_issue(size)
+    issue = size_issue(size, file_limit(path))
     if issue is not None:
         raise RefusedFile(path, issue.message, issue.hint, issue.code)
 
@@ -104,10 +104,11 @@ _READ_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXE
 
 
 def _read_bounded(fd: int, path: str, expected: int) -> bytes:
-    """At most :data:`MAX_FILE_BYTES` of the open file ``fd``, expected to hold
+    """At most :func:`~compliance_tool.repository.yamlio.file_limit` bytes of the open file ``fd``, expected to hold
     ``expected`` bytes; RefusedFile when it holds more (it grew since it was listed)."""
     chunks: list[bytes] = []
     total = 0
+    limit = file_limit(path)
     want = expected + 1  # one read for the content, one to see the end
     while True:
         chunk = os.read(fd, want)
@@ -115,9 +116,9 @@ def _read_bounded(fd: int, path: str, expected: int) -> bytes:
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
         chunks.append(chunk)
         total += len(chunk)
-        if total > MAX_FILE_BYTES:  # it grew since it was listed: refused with its size now
+        if total > limit:  # it grew since it was listed: refused with its size now
             _check_size(path, max(os.fstat(fd).st_size, total))
-        want = min(1 << 16, MAX_FILE_BYTES + 1 - total)  # usually nothing is left
+        want = min(1 << 16, limit + 1 - total)  # usually nothing is left
 
 
 class Source(Protocol):

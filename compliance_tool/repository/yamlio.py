@@ -22,8 +22,25 @@ from yaml.resolver import BaseResolver
 MAX_FILE_BYTES = 1 << 20
 """Files above this size are refused before parsing (1 MiB)."""
 
+MAX_SNAPSHOT_BYTES = 64 << 20
+"""The limit of a snapshot in inventory/observations/: one file holds everything one
+system showed (a registry of thousands of models), written by observe, not by hand."""
+
+SNAPSHOT_FOLDER = "inventory/observations/"
+
+
+def file_limit(path: str) -> int:
+    """How many bytes the file at repository path ``path`` may have."""
+    return MAX_SNAPSHOT_BYTES if path.startswith(SNAPSHOT_FOLDER) else MAX_FILE_BYTES
+
+
 MAX_VALUES = 50_000
 """A document may expand to at most this many values, aliases included."""
+
+SNAPSHOT_BYTES_PER_VALUE = 8
+"""A snapshot above :data:`MAX_FILE_BYTES` may hold one value per this many bytes (a
+value written out takes more: its key, indentation and line), so that only aliases could
+expand it further."""
 
 MAX_DEPTH = 64
 """Nesting deeper than this is refused (it is never needed, and guards recursion)."""
@@ -169,24 +186,24 @@ def _fail(code: str, message: str, hint: str, line: int = 1, column: int = 1) ->
     return Document(None, {}, {}, (YamlIssue(line, column, message, hint, code),))
 
 
-def size_issue(size: int) -> YamlIssue | None:
-    """The finding for a file of ``size`` bytes above :data:`MAX_FILE_BYTES`, or None.
-    Sources ask it with the size from ``stat`` or git before reading, so a huge file is
-    refused without being read."""
-    if size <= MAX_FILE_BYTES:
+def size_issue(size: int, limit: int = MAX_FILE_BYTES) -> YamlIssue | None:
+    """The finding for a file of ``size`` bytes above ``limit`` (see :func:`file_limit`),
+    or None. Sources ask it with the size from ``stat`` or git before reading, so a huge
+    file is refused without being read."""
+    if size <= limit:
         return None
     return YamlIssue(
         1,
         1,
-        f"file is {size:,} bytes, above the {MAX_FILE_BYTES:,}-byte limit",
+        f"file is {size:,} bytes, above the {limit:,}-byte limit",
         "split it: one entity per file",
         "too-large",
     )
 
 
-def decode(raw: bytes) -> str | YamlIssue:
+def decode(raw: bytes, limit: int = MAX_FILE_BYTES) -> str | YamlIssue:
     """Bytes to text, refusing what an inventory file must never be."""
-    too_large = size_issue(len(raw))
+    too_large = size_issue(len(raw), limit)
     if too_large is not None:
         return too_large
     if raw.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
@@ -216,9 +233,9 @@ def decode(raw: bytes) -> str | YamlIssue:
         )
 
 
-def parse_document(raw: bytes) -> Document:
+def parse_document(raw: bytes, limit: int = MAX_FILE_BYTES) -> Document:
     """Parse one file's bytes into a :class:`Document`; problems become issues, never raise."""
-    text = decode(raw)
+    text = decode(raw, limit)
     if isinstance(text, YamlIssue):
         return Document(None, {}, {}, (text,))
     if not text.strip() or all(
@@ -265,7 +282,10 @@ def parse_document(raw: bytes) -> Document:
             root.start_mark.line + 1,
             root.start_mark.column + 1,
         )
-    builder = _Builder()
+    allowed = MAX_VALUES
+    if limit > MAX_FILE_BYTES:
+        allowed = max(MAX_VALUES, len(raw) // SNAPSHOT_BYTES_PER_VALUE)
+    builder = _Builder(allowed)
     try:
         data = builder.build(root, (), 0)
     except _Refused as refused:
@@ -276,9 +296,10 @@ def parse_document(raw: bytes) -> Document:
 class _Builder:
     """Turns composed nodes into plain values, recording positions and duplicate keys."""
 
-    __slots__ = ("count", "entry", "issues", "keys", "values")
+    __slots__ = ("allowed", "count", "entry", "issues", "keys", "values")
 
-    def __init__(self) -> None:
+    def __init__(self, allowed: int = MAX_VALUES) -> None:
+        self.allowed = allowed
         self.values: dict[Path, tuple[int, int]] = {}
         self.keys: dict[Path, tuple[int, int]] = {}
         self.issues: list[YamlIssue] = []
@@ -290,11 +311,11 @@ class _Builder:
         self.count += 1
         if depth == 1:
             self.entry = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if self.count > MAX_VALUES:
+        if self.count > self.allowed:
             raise _Refused(
                 YamlIssue(
                     *self.entry,
-                    f"aliases expand to more than {MAX_VALUES:,} values",
+                    f"aliases expand to more than {self.allowed:,} values",
                     "remove the anchors and aliases ('&name', '*name'); write values out",
                     "alias-bomb",
                 )

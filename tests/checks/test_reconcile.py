@@ -280,3 +280,20 @@ def test_a_snapshot_past_its_age_is_stale_in_check() -> None:
     _, document = check_json(REPO_ROOT, "--as-of", "2026-12-20")
     stale = {f[2] for f in findings(document) if f[0] == "REC-09-stale-observation"}
     assert stale == {"mlflow"}
+
+
+def test_a_snapshot_may_be_larger_than_a_record(repo: Path) -> None:
+    """One file holds everything a registry showed: 64 MiB, not the 1 MiB of a record."""
+    entries = [
+        {"name": f"shadow-{i:05d}", "aliases": {}, "versions": [_version("1", "0.1.0")]}
+        for i in range(12_000)
+    ]
+    written = write_snapshot(repo, "mlflow", Observed("mlflow", "http://x", entries), OBSERVED)
+    assert written.path.stat().st_size > 1 << 20
+    _, document = _reconcile(repo)
+    undeclared = [f for f in document["findings"] if f["kind"] == "undeclared-model"]
+    assert len(undeclared) == 12_000
+    big_record = repo / "inventory" / "models" / "big.yaml"
+    big_record.write_text(_model("big", "production", "1.0.0") + "# " + "x" * (1 << 20) + "\n")
+    validated = invoke("--repo", repo, "validate")
+    assert "inventory/models/big.yaml:1:1" in validated.stdout and "byte limit" in validated.stdout
