@@ -284,15 +284,16 @@ def test_a_snapshot_past_its_age_is_stale_in_check() -> None:
 
 def test_a_snapshot_may_be_larger_than_a_record(repo: Path) -> None:
     """One file holds everything a registry showed: 64 MiB, not the 1 MiB of a record."""
+    note = "a long description of the registered model " * 20
     entries = [
-        {"name": f"shadow-{i:05d}", "aliases": {}, "versions": [_version("1", "0.1.0")]}
-        for i in range(12_000)
+        {"name": f"shadow-{i:04d}", "tags": {"note": note}, "aliases": {}, "versions": []}
+        for i in range(1_500)
     ]
     written = write_snapshot(repo, "mlflow", Observed("mlflow", "http://x", entries), OBSERVED)
     assert written.path.stat().st_size > 1 << 20
     _, document = _reconcile(repo)
     undeclared = [f for f in document["findings"] if f["kind"] == "undeclared-model"]
-    assert len(undeclared) == 12_000
+    assert len(undeclared) == 1_500
     big_record = repo / "inventory" / "models" / "big.yaml"
     big_record.write_text(_model("big", "production", "1.0.0") + "# " + "x" * (1 << 20) + "\n")
     validated = invoke("--repo", repo, "validate")
