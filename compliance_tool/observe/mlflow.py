@@ -23,8 +23,8 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from typing import Any, NoReturn
 
-from compliance_tool.observe.base import Observed, public_address
-from compliance_tool.observe.mlflow_rest import SERVER_HINT, Rest
+from compliance_tool.observe.base import Observed
+from compliance_tool.observe.mlflow_rest import SERVER_HINT, Rest, address_of
 
 MODELS = "registered-models/search"
 VERSIONS = "model-versions/search"
@@ -124,7 +124,7 @@ class MlflowRegistry:
         environ: Mapping[str, str] | None = None,
     ) -> None:
         self.tracking_uri = tracking_uri
-        self.address = public_address(tracking_uri)
+        self.address = address_of(tracking_uri)
         self.timeout = timeout
         self.page_size = page_size
         self.version_page_size = version_page_size or min(10 * page_size, MAX_VERSION_PAGE)

@@ -106,9 +106,19 @@ def tls_context(environ: Mapping[str, str]) -> ssl.SSLContext:
     return context
 
 
+def address_of(tracking_uri: str) -> str:
+    """:func:`public_address`, also of a URI whose port is not a number."""
+    try:
+        return public_address(tracking_uri)
+    except ValueError:
+        parts = urllib.parse.urlsplit(tracking_uri)
+        netloc = parts.netloc.rpartition("@")[2]
+        return urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+
+
 def base_url(tracking_uri: str) -> str:
     """The http(s) address the endpoints are under, or an error with a hint."""
-    address = public_address(tracking_uri)
+    address = address_of(tracking_uri)
     try:
         parts = urllib.parse.urlsplit(tracking_uri.strip())
         port = parts.port
@@ -155,7 +165,7 @@ class Rest:
     def __init__(
         self, tracking_uri: str, *, timeout: float, environ: Mapping[str, str] | None = None
     ) -> None:
-        self.address = public_address(tracking_uri)
+        self.address = address_of(tracking_uri)
         environ = os.environ if environ is None else environ
         self.base = base_url(tracking_uri)
         self.credentials = credentials(environ)
@@ -267,7 +277,7 @@ class Rest:
                 "to those of another user",
             )
         if 300 <= status < 400:
-            location = public_address(error.headers.get("Location") or "?")
+            location = address_of(error.headers.get("Location") or "?")
             self.fail(
                 endpoint,
                 f"the server redirects to {location} ({status}), which is not followed",
