@@ -4,9 +4,9 @@ The registry (2,000 registered models of 5 versions each, by default, every vers
 a tag and every model with an alias) is written once into a SQLite database by MLflow's
 own client, in-process through its SQL store (an HTTP round trip per version would take
 minutes), and reused while it holds the asked-for counts. Then ``mlflow server`` (one
-worker) serves that database and each figure is the median of ``--runs`` observations
-through the REST API: seconds, requests made and entries read, at the default page size
-and at the largest one.
+worker, started as the tests start it: ``tests/support/mlflow_server.py``) serves that
+database and each figure is the median of ``--runs`` observations through the REST API:
+seconds, requests made and entries read, at the default page size and at 1,000.
 
 Usage::
 
@@ -18,12 +18,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import signal
-import socket
-import subprocess
 import sys
 import time
-import urllib.request
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,10 +28,12 @@ from benchlib import machine_line, median, say, table
 
 from compliance_tool.observe.mlflow import MlflowRegistry
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from support.mlflow_server import QUIET_MLFLOW, MlflowServer, ServerError
+
 DEFAULT_DIR = Path("/tmp/ct-bench-mlflow")
 MARKER = "registry.json"
 """Beside the database: the counts it was populated with."""
-QUIET = {"MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false", "MLFLOW_DISABLE_TELEMETRY": "true"}
 
 
 def populate(folder: Path, models: int, versions: int) -> float:
@@ -48,7 +46,7 @@ def populate(folder: Path, models: int, versions: int) -> float:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "mlflow.db").unlink(missing_ok=True)
     marker.unlink(missing_ok=True)
-    os.environ.update(QUIET)
+    os.environ.update(QUIET_MLFLOW)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         import mlflow
@@ -72,43 +70,6 @@ def populate(folder: Path, models: int, versions: int) -> float:
         seconds = time.perf_counter() - start
     marker.write_text(json.dumps(wanted))
     return seconds
-
-
-def serve(folder: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """``mlflow server`` on the registry's database, once it answers /health."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    command = [str(Path(sys.executable).with_name("mlflow")), "server", "--backend-store-uri"]
-    command += [f"sqlite:///{folder / 'mlflow.db'}", "--default-artifact-root"]
-    command += [str(folder / "artifacts"), "--host", "127.0.0.1", "--port", str(port)]
-    with (folder / "server.log").open("wb") as log:
-        process = subprocess.Popen(
-            [*command, "--workers", "1"],
-            env={**os.environ, **QUIET},
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1):
-                return process, url
-        except OSError:
-            time.sleep(0.2)
-    stop(process)
-    raise SystemExit(f"mlflow server did not start; see {folder / 'server.log'}")
-
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
 
 
 def measure(url: str, page_size: int, runs: int) -> list[str]:
@@ -139,11 +100,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     folder: Path = args.dir.resolve()
     populated = populate(folder, args.models, args.versions)
-    process, url = serve(folder)
+    server = MlflowServer(folder)
     try:
+        url = server.start()
         rows = [measure(url, size, args.runs) for size in (100, 1000)]
+    except ServerError as error:
+        raise SystemExit(str(error)) from None
     finally:
-        stop(process)
+        server.stop()
     print(machine_line(args.runs))
     if populated:
         print(f"populated {args.models:,} models x {args.versions} versions in {populated:.0f} s")
