@@ -403,3 +403,25 @@ def test_a_name_that_looks_like_a_path_is_data_not_a_path(
     assert escaped["versions"] == [{"version": "1", "status": "READY"}]
     created = sorted(set(tmp_path.rglob("*")) - set(before))
     assert created == [minirepo / "inventory/observations", minirepo / SNAPSHOT]
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"MLFLOW_TRACKING_USERNAME": USER}, "MLFLOW_TRACKING_USERNAME is set but"),
+        ({"MLFLOW_TRACKING_INSECURE_TLS": "maybe"}, "must be true or false"),
+        (
+            {"MLFLOW_TRACKING_INSECURE_TLS": "true", "MLFLOW_TRACKING_SERVER_CERT_PATH": "/x"},
+            "cannot both be set",
+        ),
+        ({"MLFLOW_TRACKING_SERVER_CERT_PATH": "/no/such/ca.pem"}, "must name a readable PEM"),
+    ],
+)
+def test_settings_of_the_mlflow_variables_that_cannot_work_are_errors(
+    env: dict[str, str], expected: str, minirepo: Path
+) -> None:
+    result = observe(minirepo, "https://127.0.0.1:1", env=env)
+    assert result.exit_code == 2
+    assert expected in result.stderr
+    assert USER not in result.stderr
+    assert not (minirepo / SNAPSHOT).exists()
