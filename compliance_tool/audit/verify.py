@@ -20,6 +20,7 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
+from compliance_tool.audit.observations import compare_observations
 from compliance_tool.audit.pdf_file import embedded_files, open_pdf, read_errors
 from compliance_tool.errors import ComplianceToolError, SigningError
 from compliance_tool.repository.sources import Source
@@ -551,6 +552,7 @@ def _check_repository(report: VerifyReport, manifest: dict[str, Any] | None, rep
             True,
             f"commit {commit[:12]} holds exactly the {len(listed)} input files of the manifest",
         )
+    report.add("observations", *compare_observations(manifest, source, commit))
 
 
 def verify_report(pdf_path: Path, trust_roots: list[Path], repo: Path | None) -> VerifyReport:

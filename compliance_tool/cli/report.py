@@ -115,7 +115,7 @@ def verify(
 
     A file signed more than once also has each earlier signature checked, and each must
     sign the same manifest. With --repo, also check that the commit the manifest names
-    holds exactly the input files it lists. Exit 0 when every check holds, 1 when one
+    holds exactly the input files and the snapshots of running systems it lists. Exit 0 when every check holds, 1 when one
     fails, 2 when the file is not a readable PDF (or not a regular file of at most 64 MiB).
 
     \b

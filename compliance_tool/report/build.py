@@ -16,6 +16,7 @@ from typing import Any
 
 from compliance_tool import __version__
 from compliance_tool.audit.history import GovernanceScope, governance_scope, report_history
+from compliance_tool.audit.observations import observation_list
 from compliance_tool.audit.verify import input_digests
 from compliance_tool.checks.coverage import compute_coverage
 from compliance_tool.checks.pipeline import evaluate
@@ -184,7 +185,8 @@ def report_manifest(
     root: Path, inventory: Inventory, organisation: str, as_of: dt.date, findings: bytes
 ) -> dict[str, Any]:
     """The provenance manifest, attached to the PDF and written beside it: the tool, the
-    commit and its tree, the date, the digest of every input file and of the findings."""
+    commit and its tree, the date, the digest of every input file, the snapshots of the
+    running systems it read and the digest of the findings."""
     commit = inventory.source.commit
     return {
         "version": 1,
@@ -194,6 +196,7 @@ def report_manifest(
         "tree": str(open_repo(root).git.rev_parse(f"{commit}^{{tree}}")) if commit else None,
         "as_of": as_of.isoformat(),
         **input_digests(inventory.source),
+        "observations": observation_list(inventory.source),
         "findings_sha256": sha256_hex(findings),
     }
 

@@ -25,6 +25,7 @@ from compliance_tool.report.sections.models import (
     build_model_inventory,
     detailed_models,
 )
+from compliance_tool.report.sections.observed import ObservedSection, build_observed
 from compliance_tool.report.sections.operations import OperatingMetrics, build_operating_metrics
 from compliance_tool.report.sections.provenance import Provenance, build_provenance
 from compliance_tool.report.sections.summary import Summary, build_summary
@@ -59,6 +60,8 @@ class ReportContext:
     inventory: ModelInventory
     models: tuple[ModelSection, ...]
     """The production models with a section of their own."""
+    observed: ObservedSection
+    """Declared and observed: the records next to the committed snapshots."""
     datasets: DatasetSection
     coverage: CoverageSection
     findings: Findings
@@ -88,6 +91,7 @@ def build_context(
         metrics=build_operating_metrics(evaluated),
         inventory=build_model_inventory(evaluated, detailed),
         models=tuple(build_model_section(evaluated, model) for model in detailed),
+        observed=build_observed(evaluated),
         datasets=build_datasets(evaluated),
         coverage=build_coverage(coverage, check.as_of),
         findings=build_findings(evaluated),

@@ -4,7 +4,6 @@ names another commit each make `verify` fail with the check and the reason."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from collections.abc import Callable
@@ -19,14 +18,13 @@ from support.pdf import (
     Report,
     annotate,
     append_update,
-    attachments,
     cover_up,
     pdfsig,
     pdftotext,
-    weasyprint_quiet,
 )
 from support.repos import AS_OF_TEXT as AS_OF
 from support.repos import Sample
+from support.signing import claiming_commit
 
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
 
@@ -70,7 +68,7 @@ def test_verify_with_the_repository_holds(
 ) -> None:
     code, checks = verify(run_cli, signed_report.pdf, "--repo", sample.root)
     assert code == EXIT_OK, checks
-    assert list(checks) == [*SIGNED_CHECKS, "repository"]
+    assert list(checks) == [*SIGNED_CHECKS, "repository", "observations"]
     assert failed(checks) == {}
     assert checks["trusted"]["ok"] is None  # no --trust: not checked, and it says so
     files = len(json.loads(signed_report.manifest.read_bytes())["files"])
@@ -200,29 +198,9 @@ def test_a_manifest_naming_another_commit_fails_the_repository_check(
     """The report's own manifest and findings, re-signed with the same key after the
     commit and tree were changed to the rewritten ones: signature and manifest hold, the
     repository check names the file whose content differs."""
-    from compliance_tool.report.manifest import manifest_bytes
-    from compliance_tool.report.render import render_pdf
-    from compliance_tool.report.signing_config import SigningConfig
-    from compliance_tool.report.signing_keys import load_signer
-    from compliance_tool.report.signing_pdf import sign_pdf
-
     clone, amended = rewritten
-    embedded = attachments(signed_report.pdf)
-    manifest = json.loads(embedded["manifest.json"])
-    manifest["commit"] = amended
-    manifest["tree"] = git(clone, "rev-parse", f"{amended}^{{tree}}", env=sample.env).strip()
-    moment = dt.datetime(2026, 11, 26, tzinfo=dt.UTC)
-    html = "<!DOCTYPE html><html><head><title>Report</title></head><body><p>x</p></body></html>"
-    with weasyprint_quiet():
-        pdf = render_pdf(
-            html,
-            {"findings.json": embedded["findings.json"], "manifest.json": manifest_bytes(manifest)},
-            moment,
-            "forged",
-        )
-    config = SigningConfig()
     forged = tmp_path / "forged.pdf"
-    forged.write_bytes(sign_pdf(pdf, load_signer(config, sample.root), config, moment))
+    forged.write_bytes(claiming_commit(signed_report.pdf, clone, amended, sample.env, sample.root))
 
     code, checks = verify(run_cli, forged, "--repo", clone)
     assert code == EXIT_FINDINGS

@@ -230,3 +230,33 @@ class LocalTsa:
         self.server.shutdown()
         self.server.server_close()
         self.thread.join(timeout=5)
+
+
+def claiming_commit(
+    report: Path, repo: Path, commit: str, env: dict[str, str], root: Path
+) -> bytes:
+    """``report``'s own manifest and findings in a one-page PDF signed with the
+    development key of ``root``, the manifest changed to name ``commit`` of ``repo`` and
+    its tree: a report that claims a commit whose files it does not hold."""
+    from compliance_tool.report.manifest import manifest_bytes
+    from compliance_tool.report.render import render_pdf
+    from compliance_tool.report.signing_config import SigningConfig
+    from compliance_tool.report.signing_keys import load_signer
+    from compliance_tool.report.signing_pdf import sign_pdf
+    from support.pdf import attachments
+
+    embedded = attachments(report)
+    manifest = json.loads(embedded["manifest.json"])
+    manifest["commit"] = commit
+    manifest["tree"] = git(repo, "rev-parse", f"{commit}^{{tree}}", env=env).strip()
+    moment = datetime(2026, 11, 26, tzinfo=UTC)
+    html = "<!DOCTYPE html><html><head><title>Report</title></head><body><p>x</p></body></html>"
+    with weasyprint_quiet():
+        pdf = render_pdf(
+            html,
+            {"findings.json": embedded["findings.json"], "manifest.json": manifest_bytes(manifest)},
+            moment,
+            "forged",
+        )
+    config = SigningConfig()
+    return sign_pdf(pdf, load_signer(config, root), config, moment)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from compliance_tool import __version__
 from compliance_tool.checks.coverage import Coverage
 from compliance_tool.report.sections.common import Evaluated
+from compliance_tool.report.sections.observed import sources_line
 from compliance_tool.repository.kinds import Severity
 
 if TYPE_CHECKING:
@@ -34,6 +35,9 @@ class Cover:
     signer: str
     development_key: bool
     meaning: str
+    observed: str
+    """The snapshots compared with the records and when each was observed, e.g.
+    ``mlflow (MLflow registry, 2026-11-25 06:00 UTC)``, or ``no observations``."""
     verdict: str
     verdict_class: str
     """good, warn (unwaived findings) or bad (one of high severity or worse)."""
@@ -51,6 +55,7 @@ def build_cover(evaluated: Evaluated, coverage: Coverage, settings: ReportSettin
         signer=settings.signer,
         development_key=settings.development_key,
         meaning=settings.meaning,
+        observed=sources_line(evaluated.facts.reconciliation.snapshots),
         verdict=_verdict(evaluated, coverage),
         verdict_class="bad"
         if any(r.severity >= Severity.HIGH for r in failing)
