@@ -103,7 +103,7 @@ def _name_option(default: str) -> Callable[[F], F]:
     type=click.IntRange(1, 1000),
     default=100,
     show_default=True,
-    help="Registered models asked for per request.",
+    help="Registered models asked for per request (versions: ten times as many, at most 10,000).",
 )
 @click.pass_context
 def observe_mlflow(

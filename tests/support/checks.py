@@ -44,11 +44,14 @@ PLANTED: frozenset[Finding] = frozenset(
         ("DAT-03-dpia-personal-data", "Dataset", "churn-features", "fail"),
         # P8: a widespread serious incident reported on day six (limit 2 days)
         ("INC-01-serious-incident-reported-2-days", "Incident", "INC-2026-0064", "fail"),
+        # P9: the registry's champion of fraud-scoring is a version without deploy approval
+        ("REC-02-unapproved-version-serving", "Model", "fraud-scoring", "fail"),
         # waived, not failing: W-2026-014 covers the overdue validation of fraud-scoring
         ("VAL-01-validation-current", "Model", "fraud-scoring", "waived"),
     }
 )
-"""Every finding of the sample on 2026-11-26: the planted problems P1-P7 and the waiver."""
+"""Every finding of the sample on 2026-11-26: the planted problems (inventory/README.md)
+and the waiver."""
 
 
 def check_json(root: Path, *args: str, cache: bool = False) -> tuple[Result, dict[str, Any]]:
