@@ -18,6 +18,7 @@ model and environment with different values.
 
 from __future__ import annotations
 
+import base64
 import math
 import re
 import time
@@ -81,10 +82,7 @@ class OpenMetrics:
     def _scrape(self) -> tuple[str, bool]:
         """The text at the URL and whether the server says it is OpenMetrics."""
         address = self.address
-        request = urllib.request.Request(
-            self.location,
-            headers={"Accept": ACCEPT, "User-Agent": f"compliance-tool/{__version__}"},
-        )
+        request = _request(self.location)
         deadline = time.monotonic() + self.timeout
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as response:
@@ -165,6 +163,23 @@ class OpenMetrics:
 
 def _is_url(location: str) -> bool:
     return urllib.parse.urlsplit(location).scheme.lower() in ("http", "https")
+
+
+def _request(url: str) -> urllib.request.Request:
+    """The scrape of ``url``; a user and password in it become a Basic authorisation,
+    sent to that host only (not along a redirect)."""
+    parts = urllib.parse.urlsplit(url)
+    netloc = parts.netloc.rpartition("@")[2]
+    bare = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+    request = urllib.request.Request(
+        bare, headers={"Accept": ACCEPT, "User-Agent": f"compliance-tool/{__version__}"}
+    )
+    if parts.username is not None:
+        user = urllib.parse.unquote(parts.username)
+        password = urllib.parse.unquote(parts.password or "")
+        token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+        request.add_unredirected_header("Authorization", f"Basic {token}")
+    return request
 
 
 def _timed_out(address: str, timeout: float) -> ObserveError:
