@@ -11,6 +11,7 @@ import yaml
 from click.testing import Result
 from support.cli import Invoke
 from support.git import commit_all, git
+from support.observing import refused
 from support.repos import development_model, write_minirepo
 
 SNAPSHOT = Path("inventory/observations/manifests.yaml")
@@ -126,21 +127,21 @@ def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return root
 
 
+def committed(folder: Path) -> Path:
+    """A git repository at ``folder`` with one commit: a Deployment of m1 in m1.yaml."""
+    folder.mkdir()
+    (folder / "m1.yaml").write_text(deployment("m1-api", "m1"))
+    git(folder, "init", "-q")
+    commit_all(folder, "m1")
+    return folder
+
+
 def observe(run_cli: Invoke, *args: str | Path) -> Result:
     return run_cli("observe", "manifests", *args)
 
 
 def entries(root: Path) -> list[dict[str, Any]]:
     return list(yaml.safe_load((root / SNAPSHOT).read_text())["entries"])
-
-
-def refused(result: Result, root: Path, *needles: str) -> None:
-    """Exit 2 with every needle in the output, and no snapshot written."""
-    assert result.exit_code == 2, result.output
-    for needle in needles:
-        assert needle in result.output, result.output
-    assert "Traceback" not in result.output
-    assert not (root / SNAPSHOT).exists()
 
 
 def test_every_workload_that_names_a_model_with_its_environment(
@@ -263,11 +264,7 @@ def test_from_another_repository_at_a_ref_not_its_working_tree(
 def test_a_repository_without_origin_is_named_by_its_folder(
     repo: Path, run_cli: Invoke, tmp_path: Path, git_env: None
 ) -> None:
-    other = tmp_path / "ops-manifests"
-    other.mkdir()
-    (other / "m1.yaml").write_text(deployment("m1-api", "m1"))
-    git(other, "init", "-q")
-    commit_all(other, "m1")
+    other = committed(tmp_path / "ops-manifests")
     result = observe(run_cli, "--from-repo", other, "m1.yaml")
     assert result.exit_code == 0, result.output
     address = yaml.safe_load((repo / SNAPSHOT).read_text())["source"]["address"]
@@ -277,35 +274,43 @@ def test_a_repository_without_origin_is_named_by_its_folder(
 def test_a_ref_that_does_not_exist(
     repo: Path, run_cli: Invoke, tmp_path: Path, git_env: None
 ) -> None:
-    other = tmp_path / "cluster-config"
-    other.mkdir()
-    (other / "m1.yaml").write_text(deployment("m1-api", "m1"))
-    git(other, "init", "-q")
-    commit_all(other, "m1")
+    other = committed(tmp_path / "cluster-config")
     result = observe(run_cli, "--from-repo", other, "--ref", "no-such-tag", ".")
-    refused(result, repo, "unknown revision 'no-such-tag'")
+    refused(result, repo / SNAPSHOT, "unknown revision 'no-such-tag'")
     missing = observe(run_cli, "--from-repo", other, "deploy")
-    refused(missing, repo, "deploy: no such file or folder at ")
+    refused(missing, repo / SNAPSHOT, "deploy: no such file or folder at ")
 
 
 def test_a_path_that_does_not_exist(repo: Path, run_cli: Invoke) -> None:
-    refused(observe(run_cli, "deploy", "k8s/"), repo, "k8s/: no such file or folder on disk")
+    refused(
+        observe(run_cli, "deploy", "k8s/"), repo / SNAPSHOT, "k8s/: no such file or folder on disk"
+    )
 
 
 def test_a_file_that_is_not_yaml(repo: Path, run_cli: Invoke) -> None:
     (repo / "deploy/prod/broken.yaml").write_text(
         deployment("m3-api", "m1") + "---\nkind: Deployment\nmetadata: {name: [x\n"
     )
-    refused(observe(run_cli, "deploy"), repo, "deploy/prod/broken.yaml:", "not a YAML manifest")
+    refused(
+        observe(run_cli, "deploy"),
+        repo / SNAPSHOT,
+        "deploy/prod/broken.yaml:",
+        "not a YAML manifest",
+    )
     (repo / "deploy/prod/broken.yaml").write_bytes(b"kind: Deployment\nname: \xff\n")
-    refused(observe(run_cli, "deploy"), repo, "deploy/prod/broken.yaml:2:7", "not valid UTF-8")
+    refused(
+        observe(run_cli, "deploy"),
+        repo / SNAPSHOT,
+        "deploy/prod/broken.yaml:2:7",
+        "not valid UTF-8",
+    )
 
 
 def test_a_label_that_is_not_a_record_id(repo: Path, run_cli: Invoke) -> None:
     (repo / "deploy/prod/bad.yaml").write_text(deployment("bad-api", "'-not an id'"))
     refused(
         observe(run_cli, "deploy"),
-        repo,
+        repo / SNAPSHOT,
         "deploy/prod/bad.yaml:14:30: label governance/model-id '-not an id' is not a valid "
         "record id",
         "use the id of the model's record",
@@ -316,7 +321,7 @@ def test_a_label_that_is_not_a_string(repo: Path, run_cli: Invoke) -> None:
     (repo / "deploy/prod/m1.yaml").write_text(deployment("m1-api", "m1").replace('"1.0.0"', "2"))
     refused(
         observe(run_cli, "deploy/prod"),
-        repo,
+        repo / SNAPSHOT,
         "deploy/prod/m1.yaml:15:35:",
         "label governance/model-version is 2, not a string",
         "quote it",
@@ -329,7 +334,7 @@ def test_two_workloads_claiming_one_model_in_one_environment(repo: Path, run_cli
     )
     refused(
         observe(run_cli, "deploy"),
-        repo,
+        repo / SNAPSHOT,
         "deploy/prod/m1.yaml:13: Deployment 'm1-api' claims model 'm1' in environment "
         "'prod-eu', and so does StatefulSet 'm1-canary' at deploy/prod/copy.yaml:2",
     )

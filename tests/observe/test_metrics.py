@@ -20,6 +20,7 @@ from click.testing import Result
 from prometheus_client import CollectorRegistry, Counter, Gauge
 from prometheus_client.openmetrics import exposition as openmetrics
 from support.cli import Invoke
+from support.observing import refused
 from support.repos import write_minirepo
 
 from compliance_tool.observe import metrics as metrics_module
@@ -115,15 +116,6 @@ def observe(run_cli: Invoke, location: str | Path, *args: str) -> Result:
 
 def snapshot(root: Path) -> dict[str, Any]:
     return dict(yaml.safe_load((root / SNAPSHOT).read_text()))
-
-
-def refused(result: Result, root: Path, *needles: str) -> None:
-    """Exit 2 with every needle in the output, and no snapshot written."""
-    assert result.exit_code == 2, result.output
-    for needle in needles:
-        assert needle in result.output, result.output
-    assert "Traceback" not in result.output
-    assert not (root / SNAPSHOT).exists()
 
 
 def test_scrape_a_real_exporter(repo: Path, run_cli: Invoke, exporter: str) -> None:
@@ -228,7 +220,7 @@ def test_two_values_of_one_metric_for_one_model_and_environment(
     )
     refused(
         observe(run_cli, "m.prom"),
-        repo,
+        repo / SNAPSHOT,
         'model_latency_p99_ms{environment="prod-eu",model="m1",pod="a"} 10 and '
         'model_latency_p99_ms{environment="prod-eu",model="m1",pod="c"} 12 give two values',
         "for model 'm1' in environment 'prod-eu'",
@@ -260,16 +252,16 @@ def test_text_that_does_not_parse(
     repo: Path, run_cli: Invoke, name: str, text: str, needle: str
 ) -> None:
     (repo / name).write_text(text)
-    refused(observe(run_cli, name), repo, needle, "promtool check metrics")
+    refused(observe(run_cli, name), repo / SNAPSHOT, needle, "promtool check metrics")
 
 
 def test_a_file_that_cannot_be_read(repo: Path, run_cli: Invoke) -> None:
-    refused(observe(run_cli, "missing.prom"), repo, "missing.prom does not exist")
+    refused(observe(run_cli, "missing.prom"), repo / SNAPSHOT, "missing.prom does not exist")
     (repo / "folder").mkdir()
-    refused(observe(run_cli, "folder"), repo, "folder is not a file")
+    refused(observe(run_cli, "folder"), repo / SNAPSHOT, "folder is not a file")
     (repo / "latin1.prom").write_bytes(b"# HELP x caf\xe9\nx 1\n")
-    refused(observe(run_cli, "latin1.prom"), repo, "latin1.prom:1: not UTF-8 text")
-    refused(observe(run_cli, "ftp://example.com/m"), repo, "a ftp URL cannot be scraped")
+    refused(observe(run_cli, "latin1.prom"), repo / SNAPSHOT, "latin1.prom:1: not UTF-8 text")
+    refused(observe(run_cli, "ftp://example.com/m"), repo / SNAPSHOT, "a ftp URL cannot be scraped")
 
 
 def test_an_exposition_above_the_size_limit(
@@ -277,8 +269,8 @@ def test_an_exposition_above_the_size_limit(
 ) -> None:
     monkeypatch.setattr(metrics_module, "MAX_BYTES", 64)
     (repo / "big.prom").write_text('model_data_drift{model="m1"} 0.1\n' * 3)
-    refused(observe(run_cli, "big.prom"), repo, "big.prom is above the 64-byte limit")
-    refused(observe(run_cli, exporter), repo, "answered with more than 64 bytes")
+    refused(observe(run_cli, "big.prom"), repo / SNAPSHOT, "big.prom is above the 64-byte limit")
+    refused(observe(run_cli, exporter), repo / SNAPSHOT, "answered with more than 64 bytes")
 
 
 def test_an_unreachable_url(repo: Path, run_cli: Invoke) -> None:
@@ -287,7 +279,7 @@ def test_an_unreachable_url(repo: Path, run_cli: Invoke) -> None:
         port = probe.getsockname()[1]
     refused(
         observe(run_cli, f"http://127.0.0.1:{port}/metrics"),
-        repo,
+        repo / SNAPSHOT,
         f"cannot reach http://127.0.0.1:{port}/metrics",
         "check the URL and that the exporter runs",
     )
@@ -301,7 +293,7 @@ def test_an_error_status(
         request.end_headers()
 
     url = http_server(unavailable)
-    refused(observe(run_cli, url), repo, f"{url} answered HTTP 503")
+    refused(observe(run_cli, url), repo / SNAPSHOT, f"{url} answered HTTP 503")
 
 
 def test_a_server_that_does_not_answer_in_time(
@@ -314,7 +306,11 @@ def test_a_server_that_does_not_answer_in_time(
 
     url = http_server(slow)
     started = time.monotonic()
-    refused(observe(run_cli, url, "--timeout", "0.3"), repo, f"{url} did not answer within 0.3 s")
+    refused(
+        observe(run_cli, url, "--timeout", "0.3"),
+        repo / SNAPSHOT,
+        f"{url} did not answer within 0.3 s",
+    )
     assert time.monotonic() - started < 1.2
 
 
@@ -331,4 +327,6 @@ def test_a_server_that_trickles_its_answer_past_the_timeout(
             time.sleep(0.1)
 
     url = http_server(trickle)
-    refused(observe(run_cli, url, "--timeout", "0.5"), repo, "did not answer within 0.5 s")
+    refused(
+        observe(run_cli, url, "--timeout", "0.5"), repo / SNAPSHOT, "did not answer within 0.5 s"
+    )
