@@ -173,6 +173,7 @@ def observe_manifests(
         repo=from_repo,
         ref=ref,
         cluster=cluster or settings.cluster,
+        governance=locate(ctx.obj["repo"]),
     )
     write_observation(ctx, name, source)
 

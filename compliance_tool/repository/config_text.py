@@ -22,6 +22,8 @@ def _scalar(value: Any) -> str:
     """``value`` as YAML: plain when it reads back as the same text, JSON-quoted else."""
     if isinstance(value, bool) or value is None:
         return json.dumps(value)
+    if isinstance(value, dict):  # an item of a list of mappings, in flow style
+        return "{" + ", ".join(f"{_scalar(k)}: {_scalar(v)}" for k, v in value.items()) + "}"
     if isinstance(value, int | float):
         return str(value)
     text = str(value)

@@ -238,9 +238,7 @@ def parse_document(raw: bytes, limit: int = MAX_FILE_BYTES) -> Document:
     text = decode(raw, limit)
     if isinstance(text, YamlIssue):
         return Document(None, {}, {}, (text,))
-    if not text.strip() or all(
-        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
-    ):
+    if _blank(text):
         return _fail("empty", "file is empty", "write apiVersion, kind and id, or delete the file")
     composer = _Composer(text)
     try:
@@ -256,19 +254,8 @@ def parse_document(raw: bytes, limit: int = MAX_FILE_BYTES) -> Document:
                 line,
             )
         return _fail("syntax", f"YAML error: {exc.problem}", "fix the YAML syntax", line)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark
-        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        problem = exc.problem or str(exc)
-        return _fail(
-            "syntax",
-            f"not valid YAML: {problem}",
-            _syntax_hint(exc, text),
-            line,
-            column,
-        )
     except yaml.YAMLError as exc:
-        return _fail("syntax", f"not valid YAML: {exc}", "fix the YAML syntax")
+        return _syntax_failure(exc, text)
     finally:
         composer.dispose()
     if root is None:
@@ -285,6 +272,63 @@ def parse_document(raw: bytes, limit: int = MAX_FILE_BYTES) -> Document:
     allowed = MAX_VALUES
     if limit > MAX_FILE_BYTES:
         allowed = max(MAX_VALUES, len(raw) // SNAPSHOT_BYTES_PER_VALUE)
+    return _build(root, allowed)
+
+
+def parse_stream(raw: bytes) -> list[Document]:
+    """Parse every YAML document of one file (separated by ``---``), each with the
+    positions :func:`parse_document` gives, as file lines; empty documents are left out.
+
+    A document whose top level is not a mapping has ``data`` None and a "not-a-mapping"
+    issue. When the file cannot be read as YAML at all (bad bytes, a syntax error in any
+    document), the answer is that one failure: a single document whose issue says where."""
+    text = decode(raw)
+    if isinstance(text, YamlIssue):
+        return [Document(None, {}, {}, (text,))]
+    if _blank(text):
+        return []
+    composer = _Composer(text)
+    roots: list[Node] = []
+    try:
+        while composer.check_node():
+            node = composer.get_node()
+            if node is not None and not (type(node) is ScalarNode and node.tag == NULL):
+                roots.append(node)
+    except yaml.YAMLError as exc:
+        return [_syntax_failure(exc, text)]
+    finally:
+        composer.dispose()
+    documents = []
+    for root in roots:
+        if isinstance(root, MappingNode):
+            documents.append(_build(root))
+            continue
+        what = "a list" if isinstance(root, SequenceNode) else "a single value"
+        line, column = root.start_mark.line + 1, root.start_mark.column + 1
+        issue = YamlIssue(line, column, f"top level is {what}, not a mapping", "", "not-a-mapping")
+        documents.append(Document(None, {(): (line, column)}, {}, (issue,)))
+    return documents
+
+
+def _blank(text: str) -> bool:
+    """Whether ``text`` holds nothing but blank lines and comments."""
+    return not text.strip() or all(
+        not line.strip() or line.lstrip().startswith("#") for line in text.splitlines()
+    )
+
+
+def _syntax_failure(exc: yaml.YAMLError, text: str) -> Document:
+    """The document of a file the parser refused, with where it stopped."""
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return _fail("syntax", f"not valid YAML: {exc}", "fix the YAML syntax")
+    mark = exc.problem_mark
+    line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    problem = exc.problem or str(exc)
+    return _fail("syntax", f"not valid YAML: {problem}", _syntax_hint(exc, text), line, column)
+
+
+def _build(root: Node, allowed: int = MAX_VALUES) -> Document:
+    """The document of one composed top-level mapping of at most ``allowed`` values."""
     builder = _Builder(allowed)
     try:
         data = builder.build(root, (), 0)
