@@ -248,6 +248,10 @@ def test_text_and_markdown_name_every_finding(repo: Path) -> None:
 
 SAMPLE_REC = {
     ("REC-02-unapproved-version-serving", "Model", "fraud-scoring", "fail"),
+    ("REC-01-undeclared-model", "Observation", "manifests", "fail"),
+    ("REC-04-retired-but-serving", "Model", "legacy-application-scorecard", "fail"),
+    ("REC-07-metric-breach", "Model", "product-recommendations", "fail"),
+    ("REC-08-declared-metric-differs", "Model", "product-recommendations", "fail"),
 }
 """The REC- findings of the sample on 2026-11-26."""
 
@@ -279,7 +283,7 @@ def test_check_reports_them_as_rec_rules_and_a_waiver_waives_one(tmp_path: Path)
 def test_a_snapshot_past_its_age_is_stale_in_check() -> None:
     _, document = check_json(REPO_ROOT, "--as-of", "2026-12-20")
     stale = {f[2] for f in findings(document) if f[0] == "REC-09-stale-observation"}
-    assert stale == {"mlflow"}
+    assert stale == {"mlflow", "manifests", "metrics"}
 
 
 def test_a_snapshot_may_be_larger_than_a_record(repo: Path) -> None:

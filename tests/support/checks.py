@@ -46,6 +46,13 @@ PLANTED: frozenset[Finding] = frozenset(
         ("INC-01-serious-incident-reported-2-days", "Incident", "INC-2026-0064", "fail"),
         # P9: the registry's champion of fraud-scoring is a version without deploy approval
         ("REC-02-unapproved-version-serving", "Model", "fraud-scoring", "fail"),
+        # P10: a shadow model serves in the cluster, in no record
+        ("REC-01-undeclared-model", "Observation", "manifests", "fail"),
+        # P11: a retired model still has a workload
+        ("REC-04-retired-but-serving", "Model", "legacy-application-scorecard", "fail"),
+        # P12: observed cost over budget, and the hand-written figure is stale
+        ("REC-07-metric-breach", "Model", "product-recommendations", "fail"),
+        ("REC-08-declared-metric-differs", "Model", "product-recommendations", "fail"),
         # waived, not failing: W-2026-014 covers the overdue validation of fraud-scoring
         ("VAL-01-validation-current", "Model", "fraud-scoring", "waived"),
     }
