@@ -258,7 +258,7 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
     if record.kind in (Kind.CONTROL, Kind.RULE) and isinstance(applies, dict):
         framework = inventory.record(Kind.FRAMEWORK, str(applies.get("framework")))
         dates = framework.data.get("dates") if framework is not None else None
-        ids = [str(d.get("id")) for d in dates or () if isinstance(d, dict)]
+        ids = [str(d.get("id")) for d in _items(dates) if isinstance(d, dict)]
         if framework is not None and str(applies.get("date")) not in ids:
             dangling(
                 ("applies_from", "date"),
@@ -274,7 +274,7 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
             if framework is None or not isinstance(clause, str):
                 continue
             clauses = [
-                c.get("id") for c in framework.data.get("clauses", []) if isinstance(c, dict)
+                c.get("id") for c in _items(framework.data.get("clauses")) if isinstance(c, dict)
             ]
             if clause not in clauses:
                 close = difflib.get_close_matches(clause, [str(c) for c in clauses], n=1)
@@ -283,6 +283,11 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
                     (*path, "clause"), f"framework '{framework.id}' has no clause '{clause}'", hint
                 )
     return found
+
+
+def _items(value: Any) -> list[Any]:
+    """``value`` when it is a list (a broken framework file may hold anything there)."""
+    return value if isinstance(value, list) else []
 
 
 PLACEHOLDER = "TODO"
