@@ -161,7 +161,7 @@ def test_workload_environments_metrics_and_stale_snapshots(observed_later: Evalu
     assert "An observed metric is beyond its threshold" in whats
     assert "The hand-written figure differs from the observed one" in whats
     latency = next(r for r in section.metrics if r.name == "latency p99 (ms)")
-    assert (latency.value, latency.threshold, latency.breach) == ("171", "at most 150", True)
+    assert (latency.value, latency.threshold, latency.breach) == ("171", "≤ 150", True)
     assert (latency.declared, latency.differs) == ("118", True)
     availability = next(r for r in section.metrics if r.name == "availability")
     assert (availability.breach, availability.declared, availability.differs) == (

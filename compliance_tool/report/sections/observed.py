@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from compliance_tool.checks.engine import Result
-from compliance_tool.checks.facts import parse_datetime
+from compliance_tool.checks.facts import parse_datetime, parse_duration
 from compliance_tool.checks.reconcile import (
     RULE_OF_KIND,
     Disagreement,
@@ -128,6 +128,16 @@ class MetricRow:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricLine:
+    """The observed metrics of one model in one environment, one cell per metric column
+    of :attr:`ObservedSection.metric_names` (None where nothing was observed)."""
+
+    model: str
+    environment: str
+    cells: tuple[MetricRow | None, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class UndeclaredRow:
     name: str
     source: str
@@ -148,6 +158,29 @@ class ObservedSection:
     """The ids of the stale snapshots."""
     disagreements: int
     """Every disagreement reconcile found."""
+    metric_names: tuple[str, ...] = ()
+    """The columns of :attr:`metric_lines`: the labels of the observed metrics."""
+    metric_lines: tuple[MetricLine, ...] = ()
+
+
+def metric_table(rows: Iterable[MetricRow]) -> tuple[tuple[str, ...], tuple[MetricLine, ...]]:
+    """The metrics as one line per model and environment, one column per metric, in the
+    order of METRIC_LABELS."""
+    rows = list(rows)
+    order = list(METRIC_LABELS.values())
+    names = tuple(
+        sorted(
+            {r.name for r in rows},
+            key=lambda n: (n not in order, order.index(n) if n in order else 0, n),
+        )
+    )
+    lines: dict[tuple[str, str], dict[str, MetricRow]] = {}
+    for row in rows:
+        lines.setdefault((row.model, row.environment), {})[row.name] = row
+    return names, tuple(
+        MetricLine(model, environment, tuple(cells.get(n) for n in names))
+        for (model, environment), cells in sorted(lines.items())
+    )
 
 
 def observed_at(value: str) -> str:
@@ -233,6 +266,18 @@ def _model(
     )
 
 
+def _short(threshold: str) -> str:
+    """A threshold as a table cell has room for: "≤ 0.9", "≥ 0.995", "warn 0.1"."""
+    for words, sign in (
+        ("at most ", "≤ "),
+        ("at least ", "≥ "),
+        ("warns at ", "warn "),
+        ("pages at ", "page "),
+    ):
+        threshold = threshold.replace(words, sign)
+    return threshold
+
+
 def _metric(metric: ObservedMetric, rec: Reconciliation) -> MetricRow:
     settings = rec.settings
     allowed = settings.absolute_tolerance + settings.relative_tolerance * abs(metric.value)
@@ -241,12 +286,24 @@ def _metric(metric: ObservedMetric, rec: Reconciliation) -> MetricRow:
         environment=metric.environment or "—",
         name=METRIC_LABELS.get(metric.name, metric.name),
         value=_figure(metric.value),
-        threshold=metric.threshold or "—",
+        threshold=_short(metric.threshold) if metric.threshold else "—",
         breach=metric.breach,
         declared=_figure(metric.declared),
         differs=metric.declared is not None
         and abs(metric.declared - metric.value) > allowed + 1e-12,
     )
+
+
+def _in_words(duration: str) -> str:
+    """An ISO 8601 duration as a reader says it: ``P7D`` is "7 days", ``PT12H`` "12 hours"."""
+    try:
+        delta = parse_duration(duration)
+    except ValueError:
+        return duration
+    if delta.days and not delta.seconds:
+        return f"{delta.days} day{'s' if delta.days != 1 else ''}"
+    hours = round(delta.total_seconds() / 3600)
+    return f"{hours} hour{'s' if hours != 1 else ''}"
 
 
 def _source(snapshot: Snapshot, evaluated: Evaluated) -> SourceRow:
@@ -257,7 +314,7 @@ def _source(snapshot: Snapshot, evaluated: Evaluated) -> SourceRow:
         address=snapshot.address,
         observed_at=observed_at(snapshot.observed_at),
         entries=snapshot.entries,
-        max_age=snapshot.max_age,
+        max_age=_in_words(snapshot.max_age),
         stale=snapshot.stale,
         age_days=(evaluated.check.as_of - moment.date()).days if moment else None,
     )
@@ -278,6 +335,8 @@ def build_observed(evaluated: Evaluated) -> ObservedSection:
     ]
     shown = {m.id for m in records}
     undeclared = [f for f in rec.findings if f.kind is FindingKind.UNDECLARED_MODEL]
+    metrics = tuple(_metric(m, rec) for m in rec.metrics if m.model in shown)
+    metric_names, metric_lines = metric_table(metrics)
     return ObservedSection(
         as_of=evaluated.check.as_of.isoformat(),
         sources=tuple(_source(s, evaluated) for s in rec.snapshots),
@@ -285,7 +344,7 @@ def build_observed(evaluated: Evaluated) -> ObservedSection:
         models=tuple(_model(evaluated, m, rec, places) for m in sorted(records, key=lambda r: r.id))
         if rec.snapshots
         else (),
-        metrics=tuple(_metric(m, rec) for m in rec.metrics if m.model in shown),
+        metrics=metrics,
         undeclared=tuple(
             UndeclaredRow(
                 name=f.model,
@@ -297,4 +356,6 @@ def build_observed(evaluated: Evaluated) -> ObservedSection:
         ),
         stale=tuple(s.id for s in rec.snapshots if s.stale),
         disagreements=len(rec.findings),
+        metric_names=metric_names,
+        metric_lines=metric_lines,
     )
