@@ -92,11 +92,12 @@ def model(section: ObservedSection, model_id: str) -> ObservedModel:
 
 
 def test_fraud_scoring_serves_an_unapproved_version(section: ObservedSection) -> None:
-    assert section.places == ("registry",)
+    assert section.places == ("registry", "prod-eu", "prod-us")
     fraud = model(section, "fraud-scoring")
     assert (fraud.declared, fraud.approved) == ("4.2.1", "4.2.1")
-    (registry,) = fraud.cells
+    registry, eu, us = fraud.cells
     assert (registry.versions, registry.state) == ("4.3.0", "unapproved")
+    assert (eu.versions, eu.state, us.versions, us.state) == ("4.2.1", "same", "4.2.1", "same")
     (finding,) = fraud.findings
     assert finding.what == "Serves a version that has no deploy approval"
     assert finding.rule == "REC-02-unapproved-version-serving"
@@ -109,7 +110,11 @@ def test_fraud_scoring_serves_an_unapproved_version(section: ObservedSection) ->
 def test_credit_scoring_serves_its_declared_version(section: ObservedSection) -> None:
     credit = model(section, "credit-scoring")
     assert credit.declared == "3.1.0"
-    assert [(c.versions, c.state) for c in credit.cells] == [("3.1.0", "same")]
+    assert [(c.versions, c.state) for c in credit.cells] == [
+        ("3.1.0", "same"),
+        ("3.1.0", "same"),
+        ("—", "none"),
+    ]
     assert credit.findings == ()
 
 
@@ -118,28 +123,53 @@ def test_every_production_model_has_a_row(sample: Evaluated, section: ObservedSe
         m.id for m in sample.models if m.data.get("lifecycle") == Lifecycle.PRODUCTION.value
     )
     assert len(production) == 11
-    assert [m.id for m in section.models] == production
-    assert [m.id for m in section.models if m.findings] == ["fraud-scoring"]
-    assert section.disagreements == 1
-    assert section.metrics == () and section.undeclared == () and section.stale == ()
+    # the retired model that still serves has a row too
+    assert [m.id for m in section.models] == sorted([*production, "legacy-application-scorecard"])
+    assert [m.id for m in section.models if m.findings] == [
+        "fraud-scoring",
+        "legacy-application-scorecard",
+        "product-recommendations",
+    ]
+    assert section.disagreements == 5
+    assert [u.name for u in section.undeclared] == ["next-best-offer"]
+    assert section.stale == ()
+    assert len(section.metric_lines) == 11 and len(section.metric_names) == 6
+    cost = section.metric_names.index("cost per 1k inferences (USD)")
+    line = next(m for m in section.metric_lines if m.model == "product-recommendations")
+    cell = line.cells[cost]
+    assert cell is not None and (cell.value, cell.threshold, cell.breach) == (
+        "0.071",
+        "≤ 0.06",
+        True,
+    )
 
 
 def test_the_snapshot_and_the_cover_line(sample: Evaluated, section: ObservedSection) -> None:
-    (source,) = section.sources
+    assert [s.id for s in section.sources] == ["manifests", "metrics", "mlflow"]
+    source = section.sources[2]
     assert (source.id, source.system, source.observed_at) == (
         "mlflow",
         "MLflow registry",
         "2026-11-25 06:00 UTC",
     )
-    assert (source.entries, source.stale, source.age_days) == (15, False, 1)
+    assert (source.entries, source.stale, source.age_days, source.max_age) == (
+        15,
+        False,
+        1,
+        "7 days",
+    )
     coverage = compute_coverage(sample.inventory, sample.check)
     cover = build_cover(sample, coverage, settings())
-    assert cover.observed == "mlflow (MLflow registry, 2026-11-25 06:00 UTC)"
+    assert cover.observed == (
+        "manifests (Kubernetes manifests, 2026-11-25 06:00 UTC); "
+        "metrics (metrics exposition, 2026-11-25 06:00 UTC); "
+        "mlflow (MLflow registry, 2026-11-25 06:00 UTC)"
+    )
 
 
 @pytest.fixture(scope="module")
 def observed_later(tmp_path_factory: pytest.TempPathFactory) -> Evaluated:
-    """The sample with a workload and a metrics snapshot, 15 days after the registry's."""
+    """The sample with other workload and metrics snapshots, 15 days after the registry's."""
     root = copy_sample(tmp_path_factory.mktemp("observed") / "northmoor", config=True)
     (root / "inventory/observations/manifests.yaml").write_text(MANIFESTS, encoding="utf-8")
     (root / "inventory/observations/metrics.yaml").write_text(METRICS, encoding="utf-8")
@@ -174,7 +204,7 @@ def test_workload_environments_metrics_and_stale_snapshots(observed_later: Evalu
     coverage = compute_coverage(observed_later.inventory, observed_later.check)
     assert build_cover(observed_later, coverage, settings()).observed == (
         "manifests (Kubernetes manifests, 2026-12-09 06:00 UTC); "
-        "metrics (OpenMetrics metrics, 2026-12-09 06:00 UTC); "
+        "metrics (metrics exposition, 2026-12-09 06:00 UTC); "
         "mlflow (MLflow registry, 2026-11-25 06:00 UTC, stale)"
     )
 

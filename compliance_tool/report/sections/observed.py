@@ -32,7 +32,7 @@ REGISTRY = "registry"
 SYSTEM_LABELS: dict[str, str] = {
     "mlflow": "MLflow registry",
     "kubernetes": "Kubernetes manifests",
-    "openmetrics": "OpenMetrics metrics",
+    "openmetrics": "metrics exposition",
 }
 
 PLAIN: dict[FindingKind, str] = {
