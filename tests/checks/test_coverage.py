@@ -5,7 +5,9 @@ from __future__ import annotations
 import copy
 import dataclasses
 import json
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -13,7 +15,7 @@ import pytest
 import yaml
 from support.checks import evaluate_at
 from support.cli import invoke
-from support.repos import AS_OF, REPO_ROOT
+from support.repos import AS_OF, AS_OF_TEXT, REPO_ROOT, copy_sample
 from support.schemas import load_schema, messages, validator_for
 
 from compliance_tool.checks.coverage import (
@@ -281,16 +283,31 @@ def _control_line(text: str, control: str) -> str:
     return next(line for line in text.splitlines() if line.startswith(f"  {control} "))
 
 
-def test_manual_control_with_evidence(as_text: str, as_json: dict[str, Any]) -> None:
-    assert _control_line(as_text, "INV-01").split()[1:4] == ["manual", "with", "evidence"]
+def test_manual_control_with_evidence_fails_when_a_rule_refutes_it(
+    as_text: str, as_json: dict[str, Any]
+) -> None:
+    """INV-01 is attested by model risk; the REC- rules mapped to it read what runs, and
+    the shadow model of P10 fails it whatever the attestation says."""
+    assert _control_line(as_text, "INV-01").split()[1] == "fail"
     inv = next(c for c in as_json["controls"] if c["id"] == "INV-01")
+    assert inv["status"] == "fail"
+    assert inv["evidence"].startswith(
+        "evidence/attestations/INV-01-2026-q3.md attested by rkhan on 2026-10-05; "
+    )
+    assert inv["failing"] == ["REC-01-undeclared-model: Observation manifests"]
+    art_11 = next(c for c in as_json["frameworks"][0]["clauses"] if c["id"] == "Art. 11")
+    assert (art_11["controls"], art_11["status"]) == (["INV-01"], "fail")
+
+
+def test_manual_control_with_evidence_and_no_failing_rule(tmp_path: Path) -> None:
+    root = copy_sample(tmp_path / "sample", config=True)
+    shutil.rmtree(root / "inventory" / "observations")
+    result = invoke("--repo", root, "coverage", "--as-of", AS_OF_TEXT, "--format", "json")
+    inv = next(c for c in json.loads(result.stdout)["controls"] if c["id"] == "INV-01")
     assert inv["status"] == "manual with evidence"
     assert inv["evidence"] == (
         "evidence/attestations/INV-01-2026-q3.md attested by rkhan on 2026-10-05"
     )
-    # and the clauses only INV-01 covers show it
-    art_11 = next(c for c in as_json["frameworks"][0]["clauses"] if c["id"] == "Art. 11")
-    assert (art_11["controls"], art_11["status"]) == (["INV-01"], "manual with evidence")
 
 
 def test_control_whose_rule_fails_shows_fail(as_text: str, as_json: dict[str, Any]) -> None:
@@ -298,7 +315,10 @@ def test_control_whose_rule_fails_shows_fail(as_text: str, as_json: dict[str, An
     block = as_text.split(_control_line(as_text, "MON-01"), 1)[1].split("\n  MON-02", 1)[0]
     assert "           fails: MON-01-drift-thresholds: Model churn-propensity" in block
     by_id = {c["id"]: c for c in as_json["controls"]}
-    assert by_id["MON-01"]["failing"] == ["MON-01-drift-thresholds: Model churn-propensity"]
+    assert by_id["MON-01"]["failing"] == [
+        "MON-01-drift-thresholds: Model churn-propensity",
+        "REC-07-metric-breach: Model product-recommendations",
+    ]
     # VAL-01: one failure and one waived result; the failure wins
     assert by_id["VAL-01"]["status"] == "fail"
     assert by_id["VAL-01"]["waived"] == ["VAL-01-validation-current: Model fraud-scoring"]

@@ -588,6 +588,7 @@ def test_the_registry_holds_every_custom_rule_and_nothing_else() -> None:
         "not_past",
         "on_rotation",
         "personal_data_lineage",
+        "reconciled",
         "repo_file",
         "rotation_staffed",
         "waiver_matches_failure",

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 from click.testing import Result
 from support.checks import PLANTED, check_json, findings
 from support.cli import invoke
 from support.repos import AS_OF, REPO_ROOT, edit
+
+from compliance_tool.observe.base import Observed
+from compliance_tool.observe.snapshot import write_snapshot
 
 DATE = ("--as-of", AS_OF.isoformat())
 
@@ -27,17 +33,17 @@ def test_sample_reports_exactly_the_planted_problems(
     result, document = sample_check
     assert result.exit_code == 1
     assert findings(document) == PLANTED
-    assert len(document["findings"]) == len(PLANTED) == 12
+    assert len(document["findings"]) == len(PLANTED) == 17
     summary = document["summary"]
-    assert (summary["failed"], summary["waived"], summary["rules"]) == (11, 1, 40)
+    assert (summary["failed"], summary["waived"], summary["rules"]) == (16, 1, 49)
     # RISK-02 applies from the EU AI Act's Annex III date: before it, upcoming, not failing
     assert [(u["rule"], u["subject"]) for u in document["upcoming"]] == [
         ("RISK-02-fria", "credit-scoring")
     ]
     assert summary["upcoming"] == 1
-    assert summary["passed"] == summary["results"] - 12 - 1
+    assert summary["passed"] == summary["results"] - 17 - 1
     assert document["as_of"] == "2026-11-26"
-    assert "11 failing, 1 waived, 1 upcoming, " in result.stderr
+    assert "16 failing, 1 waived, 1 upcoming, " in result.stderr
 
 
 def test_findings_say_what_the_readme_says(sample_check: tuple[Result, dict[str, Any]]) -> None:
@@ -96,8 +102,9 @@ def test_fail_on_threshold(sample_copy: Path) -> None:
     assert check_json(REPO_ROOT, *DATE, "--fail-on", "never")[0].exit_code == 0
     assert check_json(REPO_ROOT, *DATE, "--fail-on", "high")[0].exit_code == 1
     assert check_json(REPO_ROOT, *DATE, "--fail-on", "medium")[0].exit_code == 1
-    # without P8 nothing critical fails
+    # without P8 and P9 nothing critical fails
     _report_within_two_days(sample_copy)
+    _champion_on_the_approved_version(sample_copy)
     assert check_json(sample_copy, *DATE, "--fail-on", "critical")[0].exit_code == 0
     assert check_json(sample_copy, *DATE, "--fail-on", "high")[0].exit_code == 1
 
@@ -114,8 +121,32 @@ def _report_within_two_days(root: Path) -> None:
     edit(path, "    at: 2026-10-12T15:00:00Z", "    at: 2026-10-07T15:00:00Z")
 
 
+def _champion_on_the_approved_version(root: Path) -> None:
+    """P9: the registry's champion of fraud-scoring moved back to version 3 (4.2.1)."""
+
+    def back(entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["name"] == "fraud-scoring":
+            entry["aliases"]["champion"] = "3"
+        return entry
+
+    _rewrite(root, "mlflow", back)
+
+
+def _rewrite(
+    root: Path, name: str, keep: Callable[[dict[str, Any]], dict[str, Any] | None]
+) -> None:
+    """Observe again, as it were: the snapshot ``name`` written by the tool's own writer
+    with each entry passed through ``keep`` (None leaves it out), at the same time."""
+    path = root / f"inventory/observations/{name}.yaml"
+    document = yaml.safe_load(path.read_bytes())
+    entries = [e for e in (keep(entry) for entry in document["entries"]) if e is not None]
+    moment = dt.datetime.fromisoformat(document["observed_at"].replace("Z", "+00:00"))
+    source = document["source"]
+    write_snapshot(root, name, Observed(source["system"], source["address"], entries), moment)
+
+
 def _fix_planted_problems(root: Path) -> None:
-    """Repair P1-P8 the way the README describes them; only the waived finding is left."""
+    """Repair P1-P12 the way the README describes them; only the waived finding is left."""
     inventory = root / "inventory"
     # P1: a current validation
     edit(
@@ -158,6 +189,24 @@ def _fix_planted_problems(root: Path) -> None:
     )
     # P8: the serious incident reported within 2 days
     _report_within_two_days(root)
+    # P9: the champion back on the approved version
+    _champion_on_the_approved_version(root)
+    # P10, P11: the shadow model and the retired model's workload taken out of the cluster
+    gone = {"next-best-offer", "scorecard-legacy-api"}
+    _rewrite(root, "manifests", lambda e: None if e["name"] in gone else e)
+    # P12: the cost back within budget, and the hand-written figure brought up to date
+
+    def cheaper(entry: dict[str, Any]) -> dict[str, Any]:
+        if entry["model"] == "product-recommendations":
+            entry["metrics"]["cost_per_1k_inferences_usd"] = 0.052
+        return entry
+
+    _rewrite(root, "metrics", cheaper)
+    edit(
+        inventory / "models/product-recommendations.yaml",
+        "    cost_per_1k_inferences_usd: 0.038\n",
+        "    cost_per_1k_inferences_usd: 0.051\n",
+    )
 
 
 def test_a_run_whose_only_finding_is_waived_passes(sample_copy: Path) -> None:
