@@ -39,6 +39,13 @@ PLANTED: dict[str, list[tuple[str, str, str]]] = {
     "P6": [("INC-02-post-incident-review", "Incident", "INC-2026-0057")],
     "P7": [("DAT-03-dpia-personal-data", "Dataset", "churn-features")],
     "P8": [("INC-01-serious-incident-reported-2-days", "Incident", "INC-2026-0064")],
+    "P9": [("REC-02-unapproved-version-serving", "Model", "fraud-scoring")],
+    "P10": [("REC-01-undeclared-model", "Observation", "manifests")],
+    "P11": [("REC-04-retired-but-serving", "Model", "legacy-application-scorecard")],
+    "P12": [
+        ("REC-07-metric-breach", "Model", "product-recommendations"),
+        ("REC-08-declared-metric-differs", "Model", "product-recommendations"),
+    ],
 }
 """The planted problems of inventory/README.md as (rule, kind, subject) findings."""
 
@@ -87,8 +94,9 @@ def test_cover_names_the_commit_date_and_organisation(
     assert f"Evaluation date {AS_OF}" in cover
     assert f"Commit {sample.commit}" in cover
     assert "Portfolio 16 models, 11 in production; 49 rules over 29 controls" in cover
-    # P1-P8; P8 (INC-01, 2-day limit) is critical. RISK-02-fria is upcoming, not a finding
-    assert "11 unwaived findings, 8 of high severity or worse; 1 waived;" in cover
+    # P1-P12; P8 (INC-01, 2-day limit) and P9 (REC-02) are critical. RISK-02-fria is
+    # upcoming, not a finding
+    assert "16 unwaived findings, 12 of high severity or worse; 1 waived;" in cover
 
 
 def test_every_production_model_has_its_section(signed_report: Report, sample: Sample) -> None:
@@ -128,7 +136,11 @@ def test_the_waived_finding_names_its_waiver_and_expiry(
     section = text[text.index(f"{name} {subject} · version") :]
     section = section[: section.index("Incidents")]
     assert f"waived by {waiver} until {expires}" in section
-    assert "Fix:" not in section
+    # the one remediation shown is that of its failure, P9; the waived finding has none
+    assert section.count("Fix:") == 1
+    assert "Fix: " + _rule(sample.root, "REC-02-unapproved-version-serving")["remediation"] in (
+        " ".join(section.split())
+    )
 
 
 def test_both_waivers_with_their_state(signed_report: Report) -> None:

@@ -55,19 +55,19 @@ def test_the_section_shows_the_fraud_scoring_row(signed_report: Report) -> None:
     section = " ".join(text[found[0] : found[0] + 2])
     assert "Versions: declared and serving" in section
     assert (
-        "Card fraud scoring fraud-scoring 4.2.1 approved: 4.2.1 4.3.0 not approved "
+        "Card fraud scoring fraud-scoring 4.2.1 approved: 4.2.1 4.3.0 not approved 4.2.1 4.2.1 "
         "Serves a version that has no deploy approval — critical"
     ) in section
     assert "Retail application credit scoring credit-scoring 3.1.0 approved: 3.0.0, 3.1.0 " in (
         section
     )
     assert "mlflow MLflow registry" in section and "2026-11-25 06:00 UTC" in section
-    assert "No snapshot shows operating metrics of these models." in section
+    assert "Observed operating metrics" in section and "0.071" in section
 
 
 def test_the_cover_names_the_observed_sources(signed_report: Report) -> None:
     cover = pages(signed_report.pdf)[0]
-    assert "Observed mlflow (MLflow registry, 2026-11-25 06:00 UTC)" in cover
+    assert "mlflow (MLflow registry, 2026-11-25 06:00 UTC)" in " ".join(cover.split())
 
 
 # -- the manifest ----------------------------------------------------------------------------
@@ -80,7 +80,8 @@ def test_the_manifest_lists_the_snapshot(signed_report: Report, sample: Sample) 
     assert messages(validator_for(schema), manifest) == []
     data = git(sample.root, "show", f"{sample.commit}:{SNAPSHOT}", env=sample.env).encode()
     blob = git(sample.root, "rev-parse", f"{sample.commit}:{SNAPSHOT}", env=sample.env).strip()
-    assert manifest["observations"] == [
+    assert [o["id"] for o in manifest["observations"]] == ["manifests", "metrics", "mlflow"]
+    assert manifest["observations"][2:] == [
         {
             "id": "mlflow",
             "path": SNAPSHOT,
@@ -92,7 +93,7 @@ def test_the_manifest_lists_the_snapshot(signed_report: Report, sample: Sample) 
         }
     ]
     assert manifest["files"][SNAPSHOT] == blob
-    broken = {**manifest, "observations": [{**manifest["observations"][0], "blob": "abc"}]}
+    broken = {**manifest, "observations": [{**manifest["observations"][2], "blob": "abc"}]}
     assert any("does not match" in m for m in messages(validator_for(schema), broken))
 
 
@@ -125,7 +126,8 @@ def test_verify_names_a_snapshot_that_the_commit_holds_otherwise(
         "name": "observations",
         "ok": True,
         "status": "ok",
-        "message": f"commit {sample.commit[:12]} holds exactly the 1 snapshot(s) listed: "
+        "message": f"commit {sample.commit[:12]} holds exactly the 3 snapshot(s) listed: "
+        f"manifests (observed {OBSERVED_AT}), metrics (observed {OBSERVED_AT}), "
         f"mlflow (observed {OBSERVED_AT})",
     }
 
