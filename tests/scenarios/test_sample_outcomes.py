@@ -72,7 +72,7 @@ def test_failing_scenarios_evidence_only_the_controls_their_problem_breaks(
 ) -> None:
     entries = expected_outcomes(expected)
     problems = {entries[(r.feature, r.name)]["problem"] for r in sample_run.failed}
-    assert problems == {f"P{n}" for n in range(1, 10)}
+    assert problems == {f"P{n}" for n in range(1, 13)}
     for result in sample_run.failed:
         broken = expected["problems"][entries[(result.feature, result.name)]["problem"]]
         assert set(result.controls) <= set(broken["controls"]), result.name
