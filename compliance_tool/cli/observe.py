@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,10 +22,12 @@ from compliance_tool.cli.app import (
     where_of,
 )
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
-from compliance_tool.observe.base import Source
-from compliance_tool.observe.settings import ObserveSettings
 from compliance_tool.reporters import RECONCILE_REPORTERS
 from compliance_tool.repository.session import locate, open_inventory
+
+if TYPE_CHECKING:  # the observe package is imported when a command runs, not at start-up
+    from compliance_tool.observe.base import Source
+    from compliance_tool.observe.settings import ObserveSettings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
