@@ -1,6 +1,7 @@
 """Continuity: who keeps each production model running, and what breaks when people go.
 
-For every production model: who can operate it (its operator), roll it back (the primary
+For every production model: who can operate it (its operator and the members of its
+on-call rotation), roll it back (the primary
 rollback authority and the deputies) and be paged (the members of its on-call rotation and
 the people its escalation chain names), each with their organisation and whether they are
 active; its bus factor; and whether it depends on one external organisation alone.
@@ -223,13 +224,16 @@ def _unique(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
 
 
-def capabilities(model: Record) -> dict[str, list[str]]:
-    """Who can do what a production model needs: :data:`CAPABILITIES` -> person ids."""
+def capabilities(model: Record, on_call: list[str] | tuple[str, ...] = ()) -> dict[str, list[str]]:
+    """Who can do what a production model needs: :data:`CAPABILITIES` -> person ids. The
+    model is operated by its accountable operator and by the members of its on-call
+    rotation (``on_call``), who run it when they are paged; it is rolled back by the
+    rollback authority and its deputies."""
     ownership = model.data.get("ownership") or {}
     rollback = ownership.get("rollback_authority") or {}
     deputies = rollback.get("deputies") or []
     return {
-        OPERATE: _unique([str(ownership.get("operator") or "")]),
+        OPERATE: _unique([str(ownership.get("operator") or ""), *on_call]),
         ROLLBACK: _unique([str(rollback.get("primary") or ""), *(str(d) for d in deputies)]),
     }
 
@@ -252,9 +256,9 @@ def single_organisation(holders: dict[str, list[Holder]]) -> str | None:
 
 
 def _model(world: _World, record: Record, scenario: bool) -> ModelContinuity:
-    able = capabilities(record)
     rotation = (record.data.get("operations") or {}).get("oncall")
     rotation_id = str(rotation) if rotation else None
+    able = capabilities(record, world.members(rotation_id))
     paged_ids = _unique(
         [*world.members(rotation_id), *(to for _, to in world.escalation(rotation_id))]
     )

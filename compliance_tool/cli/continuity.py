@@ -50,7 +50,8 @@ def continuity(
     ref: str | None,
     formats: tuple[str, ...],
 ) -> None:
-    """Who can operate, roll back and be paged for each production model, with their
+    """Who can operate (the operator and the on-call rotation's members), roll back (the
+    rollback authority and deputies) and be paged for each production model, with their
     organisation; each model's bus factor and whether it depends on one external
     organisation alone; and, with --without or --at, what breaks: models that lose their
     last active operator or rollback authority, rotations below two active members or
