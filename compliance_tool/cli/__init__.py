@@ -6,13 +6,23 @@ holds the commands of one audience and registers them on the group when imported
 
 from __future__ import annotations
 
-from compliance_tool.cli import adopt, audit, inventory, observe, report, rules, scenarios
+from compliance_tool.cli import (
+    adopt,
+    audit,
+    continuity,
+    inventory,
+    observe,
+    report,
+    rules,
+    scenarios,
+)
 from compliance_tool.cli.app import cli, main
 
 __all__ = [
     "adopt",
     "audit",
     "cli",
+    "continuity",
     "inventory",
     "main",
     "observe",

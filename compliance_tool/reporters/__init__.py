@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from compliance_tool.audit.semantic_diff import SemanticDiff
     from compliance_tool.audit.trend import Trend
     from compliance_tool.audit.verify import VerifyReport
+    from compliance_tool.checks.continuity import Continuity
     from compliance_tool.checks.coverage import CoverageResult
     from compliance_tool.checks.engine import CheckResult
     from compliance_tool.checks.lineage import Graph
@@ -121,6 +122,14 @@ RECONCILE_REPORTERS: Registry[Reconciliation] = Registry(
     }
 )
 
+CONTINUITY_REPORTERS: Registry[Continuity] = Registry(
+    {
+        "text": "continuity:render_text",
+        "json": "continuity:render_json",
+        "markdown": "continuity:render_markdown",
+    }
+)
+
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
     "check": CHECK_REPORTERS,
@@ -132,5 +141,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "scenarios": SCENARIO_REPORTERS,
     "verify": VERIFY_REPORTERS,
     "reconcile": RECONCILE_REPORTERS,
+    "continuity": CONTINUITY_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""

@@ -103,7 +103,7 @@ def _complete(words: str, env: dict[str, str | None] | None = None) -> list[str]
 
 COMPLETIONS: list[CompletionCase] = [
     ("compliance-tool va", ["validate"]),
-    ("compliance-tool co", ["codeowners", "coverage"]),
+    ("compliance-tool co", ["codeowners", "continuity", "coverage"]),
     ("compliance-tool rules e", ["explain"]),
     ("compliance-tool validate --format ", ["auto", "text", "json", "github"]),
     ("compliance-tool lineage x --format m", ["mermaid"]),

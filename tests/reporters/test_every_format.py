@@ -24,6 +24,7 @@ from compliance_tool.audit.history import record_history
 from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
 from compliance_tool.audit.trend import Trend, compute_trend, parse_period
 from compliance_tool.audit.verify import verify_report
+from compliance_tool.checks.continuity import continuity
 from compliance_tool.checks.coverage import CoverageResult, compute_coverage
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.lineage import downstream, upstream
@@ -141,6 +142,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "scenarios": [run],
         "verify": [verify_report(pdf, [], root)],
         "reconcile": [reconcile(head, AS_OF)],
+        "continuity": [continuity(head, AS_OF), continuity(head, AS_OF, without=("bkumar",))],
     }
 
 
