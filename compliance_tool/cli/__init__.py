@@ -6,7 +6,7 @@ holds the commands of one audience and registers them on the group when imported
 
 from __future__ import annotations
 
-from compliance_tool.cli import adopt, audit, inventory, observe, report, rules, scenarios
+from compliance_tool.cli import adopt, audit, inventory, observe, people, report, rules, scenarios
 from compliance_tool.cli.app import cli, main
 
 __all__ = [
@@ -16,6 +16,7 @@ __all__ = [
     "inventory",
     "main",
     "observe",
+    "people",
     "report",
     "rules",
     "scenarios",
