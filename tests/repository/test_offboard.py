@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from support.cli import invoke
 from support.git import commit_all, git
 from support.repos import AS_OF, copy_sample, edit
@@ -83,13 +84,20 @@ def test_a_dry_run_writes_nothing_and_prints_a_diff(sample: Path) -> None:
     assert "dry run: nothing written" in result.stderr
 
 
-def test_apply_edits_only_the_files_that_name_the_person(sample: Path) -> None:
-    before = {p: (sample / p).read_text(encoding="utf-8") for p in MVOSS_FILES}
-    result = invoke("--repo", sample, "offboard", "mvoss", "--on", "2026-10-31", "--apply")
-    assert result.exit_code == 0, result.output
-    assert _status(sample) == MVOSS_FILES
+def _apply(root: Path, person: str, on: str, files: list[str], exit_code: int) -> Result:
+    """``offboard PERSON --on ON --apply``, checked to edit exactly ``files`` and to keep
+    every comment of each."""
+    before = {p: (root / p).read_text(encoding="utf-8") for p in files}
+    result = invoke("--repo", root, "offboard", person, "--on", on, "--apply")
+    assert result.exit_code == exit_code, result.output
+    assert _status(root) == files
     for path, text in before.items():
-        assert _comments((sample / path).read_text(encoding="utf-8")) == _comments(text)
+        assert _comments((root / path).read_text(encoding="utf-8")) == _comments(text)
+    return result
+
+
+def test_apply_edits_only_the_files_that_name_the_person(sample: Path) -> None:
+    _apply(sample, "mvoss", "2026-10-31", MVOSS_FILES, exit_code=0)
     assert "mvoss" not in (sample / "inventory/rotations/ml-sre-payments.yaml").read_text()
     person = (sample / "inventory/people/mvoss.yaml").read_text(encoding="utf-8")
     assert "status: left\naffiliation:" in person
@@ -97,12 +105,7 @@ def test_apply_edits_only_the_files_that_name_the_person(sample: Path) -> None:
 
 
 def test_a_sole_deputy_leaves_todo_decisions_that_validate_reports(sample: Path) -> None:
-    before = {p: (sample / p).read_text(encoding="utf-8") for p in RPATEL_FILES}
-    result = invoke("--repo", sample, "offboard", "rpatel", "--on", "2026-12-31", "--apply")
-    assert result.exit_code == 1, result.output
-    assert _status(sample) == RPATEL_FILES
-    for path, text in before.items():
-        assert _comments((sample / path).read_text(encoding="utf-8")) == _comments(text)
+    result = _apply(sample, "rpatel", "2026-12-31", RPATEL_FILES, exit_code=1)
     merchant = (sample / "inventory/models/merchant-embeddings.yaml").read_text()
     assert "    deputies: [TODO]\n" in merchant
     fraud = (sample / "inventory/models/fraud-scoring.yaml").read_text()
