@@ -72,6 +72,8 @@ def offboard(ctx: click.Context, person: str, on: Any, apply_changes: bool, forc
     plan = plan_offboarding(root, person, day, today(), can_leave=_can_leave(root))
     if apply_changes and not force:
         dirty = uncommitted(root, [e.path for e in plan.edits])
+        if dirty is None:
+            say_warnings([f"git cannot tell whether {root} has uncommitted changes"])
         if dirty:
             raise InventoryError(
                 f"uncommitted changes in {', '.join(dirty)}: nothing was written",

@@ -345,9 +345,9 @@ def plan_offboarding(
     )
 
 
-def uncommitted(root: Path, paths: list[str]) -> list[str]:
+def uncommitted(root: Path, paths: list[str]) -> list[str] | None:
     """Those of ``paths`` (relative to ``root``) with changes git has not committed;
-    none when ``root`` is in no git work tree."""
+    None when git cannot tell (``root`` is in no git work tree, or git is missing)."""
     if not paths:
         return []
     try:
@@ -360,9 +360,9 @@ def uncommitted(root: Path, paths: list[str]) -> list[str]:
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
-        return []
+        return None
     if done.returncode != 0:
-        return []
+        return None
     top = subprocess.run(
         ["git", "rev-parse", "--show-toplevel"], cwd=root, capture_output=True, check=False
     )
