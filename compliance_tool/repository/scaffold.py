@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Callable
 from typing import Any
 
 from ruamel.yaml import YAML
@@ -107,10 +108,20 @@ def _mapping(
     return node
 
 
-def scaffold(kind: Kind, record_id: str, schemas: SchemaSet, today: dt.date) -> str:
-    """The text of a new file of ``kind`` named ``record_id``."""
+def scaffold(
+    kind: Kind,
+    record_id: str,
+    schemas: SchemaSet,
+    today: dt.date,
+    optional: tuple[str, ...] | None = None,
+    fill: Callable[[CommentedMap], None] | None = None,
+) -> str:
+    """The text of a new file of ``kind`` named ``record_id``: its required fields and
+    the ``optional`` ones (default: :data:`OPTIONAL_FIELDS`), each value then changed by
+    ``fill`` where it is given (the document with every comment, before it is written)."""
     schema = schemas.schemas[kind]
-    document = _mapping(schema, schema, today, OPTIONAL_FIELDS.get(kind, ()))
+    extra = OPTIONAL_FIELDS.get(kind, ()) if optional is None else optional
+    document = _mapping(schema, schema, today, extra)
     document["apiVersion"] = API_VERSION
     document["kind"] = kind.value
     document["id"] = record_id
@@ -121,6 +132,8 @@ def scaffold(kind: Kind, record_id: str, schemas: SchemaSet, today: dt.date) -> 
         if key not in ordered:
             ordered[key] = value
     ordered.ca.items.update(document.ca.items)
+    if fill is not None:
+        fill(ordered)
     yaml = YAML(typ="rt")
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
