@@ -6,7 +6,7 @@ Output is deterministic: fixed hash salt, no date in the metadata, fixed sizes.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 PALETTE = ["#1f4e79", "#2e86c1", "#85c1e9", "#a9cce3", "#d6eaf8", "#5d6d7e"]
@@ -185,3 +185,45 @@ def _wrap(name: str, fit: int) -> str:
     cut = cut + 1 if cut > 0 else fit
     rest = name[cut:]
     return name[:cut] + "\n" + (rest if len(rest) <= fit else rest[: fit - 1] + "…")
+
+
+def horizontal_stacked(
+    title: str,
+    labels: Sequence[str],
+    series: Mapping[str, Sequence[int]],
+    colours: Mapping[str, str],
+    unit: str,
+    width: float = 4.6,
+) -> str:
+    """Horizontal stacked bars: one bar per label (top to bottom), one stack per series in
+    the order given, integer ticks, the legend right of the bars."""
+    plt = _pyplot()
+    height = 0.22 * len(labels) + 0.9
+    figure, axes = plt.subplots(figsize=(width, height))
+    positions = list(range(len(labels)))
+    lefts = [0] * len(labels)
+    for name, values in series.items():
+        axes.barh(
+            positions,
+            values,
+            left=lefts,
+            height=0.6,
+            label=name,
+            color=colours.get(name, "#5d6d7e"),
+        )
+        lefts = [a + b for a, b in zip(lefts, values, strict=True)]
+    axes.set_yticks(positions, labels)
+    axes.invert_yaxis()
+    axes.xaxis.get_major_locator().set_params(integer=True)
+    axes.set_xlim(0, max(max(lefts, default=0), 1) + 0.5)
+    axes.set_xlabel(unit)
+    axes.set_title(title, loc="left")
+    if series:
+        axes.legend(
+            frameon=False,
+            fontsize=7,
+            loc="upper left",
+            bbox_to_anchor=(1.02, 1.0),
+            borderaxespad=0,
+        )
+    return _svg(figure)

@@ -13,6 +13,7 @@ from typing import Any
 from compliance_tool.checks.coverage import Coverage
 from compliance_tool.checks.engine import CheckResult
 from compliance_tool.report.sections.common import Evaluated
+from compliance_tool.report.sections.continuity import ContinuitySection, build_continuity
 from compliance_tool.report.sections.controls import CoverageSection, build_coverage
 from compliance_tool.report.sections.cover import Cover, build_cover
 from compliance_tool.report.sections.datasets import DatasetSection, build_datasets
@@ -62,6 +63,8 @@ class ReportContext:
     """The production models with a section of their own."""
     observed: ObservedSection
     """Declared and observed: the records next to the committed snapshots."""
+    continuity: ContinuitySection
+    """Who keeps each production model running, and what breaks when people leave."""
     datasets: DatasetSection
     coverage: CoverageSection
     findings: Findings
@@ -92,6 +95,7 @@ def build_context(
         inventory=build_model_inventory(evaluated, detailed),
         models=tuple(build_model_section(evaluated, model) for model in detailed),
         observed=build_observed(evaluated),
+        continuity=build_continuity(evaluated),
         datasets=build_datasets(evaluated),
         coverage=build_coverage(coverage, check.as_of),
         findings=build_findings(evaluated),
