@@ -224,12 +224,15 @@ def _unique(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(i for i in ids if i))
 
 
-def capabilities(model: Record, on_call: list[str] | tuple[str, ...] = ()) -> dict[str, list[str]]:
+def capabilities(
+    model: Record | dict[str, Any], on_call: list[str] | tuple[str, ...] = ()
+) -> dict[str, list[str]]:
     """Who can do what a production model needs: :data:`CAPABILITIES` -> person ids. The
-    model is operated by its accountable operator and by the members of its on-call
-    rotation (``on_call``), who run it when they are paged; it is rolled back by the
-    rollback authority and its deputies."""
-    ownership = model.data.get("ownership") or {}
+    model (a record or its data) is operated by its accountable operator and by the
+    members of its on-call rotation (``on_call``), who run it when they are paged; it is
+    rolled back by the rollback authority and its deputies."""
+    data = model.data if isinstance(model, Record) else model
+    ownership = data.get("ownership") or {}
     rollback = ownership.get("rollback_authority") or {}
     deputies = rollback.get("deputies") or []
     return {

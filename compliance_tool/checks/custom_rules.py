@@ -15,6 +15,7 @@ from typing import Any
 
 import cerberus
 
+from compliance_tool.checks.continuity import bus_factor, capabilities
 from compliance_tool.checks.facts import (
     Facts,
     date_after,
@@ -59,6 +60,17 @@ class GovernanceValidator(cerberus.Validator):
         if reads is not None:
             reads.append((name, key, value))
         return value
+
+    def _capable(self) -> tuple[dict[str, list[str]], set[str]]:
+        """Who can operate and roll back the model (this record), by capability (see
+        continuity.capabilities), and which of them are active, read through facts."""
+        document = self.root_document
+        rotation = (document.get("operations") or {}).get("oncall")
+        members = self._fact("rotation", str(rotation)) if rotation else None
+        able = capabilities(document, [str(m) for m, _ in members or ()])
+        everyone = {p for people in able.values() for p in people}
+        active = {p for p in everyone if (self._fact("person", p) or (False,))[0]}
+        return able, active
 
     @property
     def today(self) -> dt.date:
@@ -267,6 +279,79 @@ class GovernanceValidator(cerberus.Validator):
                 f"rotation '{value}' has {len(internal)} active internal member(s), "
                 f"needs {wanted_internal}",
             )
+
+    def _validate_deputies_not_one_supplier(self, constraint: Any, field: str, value: Any) -> None:
+        """The rollback deputies (a list of person ids) are not all external people of one
+        organisation; a single external deputy is one supplier too. Rolling a model back
+        must not depend on one supplier's contract.
+
+        Example: ``rollback_authority: {schema: {deputies: {deputies_not_one_supplier: true}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        deputies = [str(d) for d in _as_list(value)]
+        if not constraint or not deputies:
+            return
+        affiliations = [self._fact("affiliation", d) for d in deputies]
+        organisations = {a[1] for a in affiliations if a is not None}
+        if all(a is not None and a[0] for a in affiliations) and len(organisations) == 1:
+            self._error(
+                field,
+                f"every rollback deputy ({', '.join(deputies)}) is external "
+                f"and works for {organisations.pop() or 'one organisation'}",
+            )
+
+    def _validate_min_bus_factor(self, constraint: Any, field: str, value: Any) -> None:
+        """The model (this record) has a bus factor of at least N: it takes N departures
+        of active people to leave nobody able to operate it (its operator and the members
+        of its ``operations.oncall`` rotation) or to roll it back (the rollback authority's
+        primary and deputies). Use it on ``id``.
+
+        Example: ``id: {min_bus_factor: 2}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'integer'}
+        """
+        able, active = self._capable()
+        factor = bus_factor(able, active)
+        if factor >= constraint:
+            return
+        weakest = [c for c, people in able.items() if sum(p in active for p in people) == factor]
+        for capability in weakest:
+            left = [p for p in able[capability] if p in active]
+            who = f"only {', '.join(left)}" if left else "nobody active"
+            self._error(
+                field,
+                f"bus factor {factor} (needs {constraint}): {who} can do its {capability}",
+            )
+
+    def _validate_contract_ending_cover(self, constraint: Any, field: str, value: Any) -> None:
+        """No active person whose contract ends within N days of today is the sole
+        rollback deputy of the model (this record) or the last active person able to
+        operate it or to roll it back. Use it on ``id``.
+
+        Example: ``id: {contract_ending_cover: 30}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'integer', 'min': 0}
+        """
+        able, active = self._capable()
+        rollback = (self.root_document.get("ownership") or {}).get("rollback_authority") or {}
+        deputies = [str(d) for d in _as_list(rollback.get("deputies"))]
+        for person in dict.fromkeys(p for people in able.values() for p in people):
+            end = parse_date((self._fact("affiliation", person) or (None, None, None))[2])
+            if person not in active or end is None:
+                continue
+            start = date_after(end, -dt.timedelta(days=min(int(constraint), _MAX_DAYS)))
+            if not self._fact("between", f"{start or dt.date.min}|{end}"):
+                continue
+            ends = f"'{person}', whose contract ends on {end},"
+            if deputies == [person]:
+                self._error(field, f"{ends} is the sole rollback deputy")
+            for capability, people in able.items():
+                if [p for p in people if p in active] == [person]:
+                    self._error(field, f"{ends} is the last active person for its {capability}")
 
     def _validate_on_rotation(self, constraint: Any, field: str, value: Any) -> None:
         """The person (by id) is (``true``) or is not (``false``) a member of any rotation.

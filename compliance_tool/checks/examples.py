@@ -51,6 +51,16 @@ CONTEXT: dict[Kind, list[dict[str, Any]]] = {
             "roles": ["ml-sre"],
             "affiliation": {"type": "internal", "organisation": "Example Bank"},
         },
+        {
+            "id": "erin",
+            "name": "Erin (external ML SRE, contract ends soon)",
+            "roles": ["ml-sre"],
+            "affiliation": {
+                "type": "external",
+                "organisation": "Example GmbH",
+                "contract_end": "2026-07-15",
+            },
+        },
     ],
     Kind.ROTATION: [
         {

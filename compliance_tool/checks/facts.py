@@ -92,6 +92,7 @@ class PersonFacts:
     external: bool
     organisation: str
     roles: frozenset[str]
+    contract_end: dt.date | None = None
 
 
 @dataclass
@@ -127,6 +128,12 @@ class Facts:
                 if person is None
                 else (person.active, person.external, tuple(sorted(person.roles)))
             )
+        if name == "affiliation":  # (external, organisation, contract_end or None)
+            person = self.people.get(key)
+            if person is None:
+                return None
+            end = person.contract_end.isoformat() if person.contract_end else None
+            return (person.external, person.organisation, end)
         if name == "rotation":
             rotation = self.rotations.get(key)
             if rotation is None:
@@ -182,6 +189,7 @@ class Facts:
                 affiliation.get("type") == "external",
                 str(affiliation.get("organisation", "")),
                 frozenset(str(r) for r in record.data.get("roles") or ()),
+                contract_end,
             )
         return found
 

@@ -33,17 +33,17 @@ def test_sample_reports_exactly_the_planted_problems(
     result, document = sample_check
     assert result.exit_code == 1
     assert findings(document) == PLANTED
-    assert len(document["findings"]) == len(PLANTED) == 17
+    assert len(document["findings"]) == len(PLANTED) == 23
     summary = document["summary"]
-    assert (summary["failed"], summary["waived"], summary["rules"]) == (16, 1, 49)
+    assert (summary["failed"], summary["waived"], summary["rules"]) == (22, 1, 52)
     # RISK-02 applies from the EU AI Act's Annex III date: before it, upcoming, not failing
     assert [(u["rule"], u["subject"]) for u in document["upcoming"]] == [
         ("RISK-02-fria", "credit-scoring")
     ]
     assert summary["upcoming"] == 1
-    assert summary["passed"] == summary["results"] - 17 - 1
+    assert summary["passed"] == summary["results"] - 23 - 1
     assert document["as_of"] == "2026-11-26"
-    assert "16 failing, 1 waived, 1 upcoming, " in result.stderr
+    assert "22 failing, 1 waived, 1 upcoming, " in result.stderr
 
 
 def test_findings_say_what_the_readme_says(sample_check: tuple[Result, dict[str, Any]]) -> None:
@@ -146,7 +146,7 @@ def _rewrite(
 
 
 def _fix_planted_problems(root: Path) -> None:
-    """Repair P1-P12 the way the README describes them; only the waived finding is left."""
+    """Repair P1-P13 the way the README describes them; only the waived finding is left."""
     inventory = root / "inventory"
     # P1: a current validation
     edit(
@@ -207,6 +207,18 @@ def _fix_planted_problems(root: Path) -> None:
         "    cost_per_1k_inferences_usd: 0.038\n",
         "    cost_per_1k_inferences_usd: 0.051\n",
     )
+    # P13: an internal second rollback deputy beside the external specialist
+    for model, deputy in (
+        ("aml-transaction-monitoring", "rpatel"),
+        ("collections-prioritisation", "shoffmann"),
+        ("merchant-embeddings", "rpatel"),
+        ("product-recommendations", "ecampbell"),
+    ):
+        edit(
+            inventory / f"models/{model}.yaml",
+            f"    deputies: [{deputy}]\n",
+            f"    deputies: [{deputy}, asmith]\n",
+        )
 
 
 def test_a_run_whose_only_finding_is_waived_passes(sample_copy: Path) -> None:

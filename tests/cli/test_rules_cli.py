@@ -35,7 +35,7 @@ def test_rules_list_lists_every_rule() -> None:
     result = invoke("--repo", REPO_ROOT, "rules", "list")
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert len(lines) == len(RULE_FILES) == 49
+    assert len(lines) == len(RULE_FILES) == 52
     # sorted by rule id (INC-01-serious-incident-reported before its -10-days variant,
     # whose file name sorts first)
     assert [line.split()[0] for line in lines] == sorted(p.stem for p in RULE_FILES)
@@ -86,7 +86,7 @@ def test_rules_explain_shows_everything_about_a_rule() -> None:
         label, _, literal = line.strip().partition(": ")
         shown[label].append(yaml.safe_load(literal))
     assert shown == data["examples"]
-    assert "Examples (evaluated on 2026-06-30 with persons alice, bob, carol, dave;" in out
+    assert "Examples (evaluated on 2026-06-30 with persons alice, bob, carol, dave, erin;" in out
 
 
 def test_rules_explain_says_from_when_a_rule_is_enforced() -> None:
@@ -194,7 +194,7 @@ def test_rules_test_passes_on_the_sample() -> None:
         for examples in (yaml.safe_load(path.read_text("utf-8"))["examples"] or {}).values()
     )
     assert (
-        f"{examples}/{examples} examples behave as stated; 49/49 rules have pass and fail examples"
+        f"{examples}/{examples} examples behave as stated; 52/52 rules have pass and fail examples"
         in result.stderr
     )
 
@@ -236,4 +236,4 @@ def test_rules_test_reports_every_rule_whose_examples_are_wrong(policies: Path) 
         "FAIL ONC-01-model-on-call: needs at least one pass and one fail example",
         "FAIL RISK-01-risk-classified: needs at least one pass and one fail example",
     ]
-    assert "47/49 rules have pass and fail examples" in result.stderr
+    assert "50/52 rules have pass and fail examples" in result.stderr

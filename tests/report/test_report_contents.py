@@ -34,6 +34,8 @@ PLANTED: dict[str, list[tuple[str, str, str]]] = {
         ("ONC-01-rotation-escalation", "Rotation", "ml-sre-retail"),
         ("CONT-01-two-operators", "Model", "churn-propensity"),
         ("CONT-01-two-operators", "Model", "demand-forecast"),
+        ("CONT-01-bus-factor", "Model", "churn-propensity"),
+        ("CONT-01-bus-factor", "Model", "demand-forecast"),
     ],
     "P5": [("EXT-01-contract-current", "Person", "mvoss")],
     "P6": [("INC-02-post-incident-review", "Incident", "INC-2026-0057")],
@@ -45,6 +47,12 @@ PLANTED: dict[str, list[tuple[str, str, str]]] = {
     "P12": [
         ("REC-07-metric-breach", "Model", "product-recommendations"),
         ("REC-08-declared-metric-differs", "Model", "product-recommendations"),
+    ],
+    "P13": [
+        ("CONT-01-rollback-deputies-not-one-supplier", "Model", "aml-transaction-monitoring"),
+        ("CONT-01-rollback-deputies-not-one-supplier", "Model", "collections-prioritisation"),
+        ("CONT-01-rollback-deputies-not-one-supplier", "Model", "merchant-embeddings"),
+        ("CONT-01-rollback-deputies-not-one-supplier", "Model", "product-recommendations"),
     ],
 }
 """The planted problems of inventory/README.md as (rule, kind, subject) findings."""
@@ -93,10 +101,10 @@ def test_cover_names_the_commit_date_and_organisation(
     assert cover.startswith("AI portfolio compliance report Northmoor Bank ")
     assert f"Evaluation date {AS_OF}" in cover
     assert f"Commit {sample.commit}" in cover
-    assert "Portfolio 16 models, 11 in production; 49 rules over 29 controls" in cover
-    # P1-P12; P8 (INC-01, 2-day limit) and P9 (REC-02) are critical. RISK-02-fria is
+    assert "Portfolio 16 models, 11 in production; 52 rules over 29 controls" in cover
+    # P1-P13; P8 (INC-01, 2-day limit) and P9 (REC-02) are critical. RISK-02-fria is
     # upcoming, not a finding
-    assert "16 unwaived findings, 12 of high severity or worse; 1 waived;" in cover
+    assert "22 unwaived findings, 14 of high severity or worse; 1 waived;" in cover
 
 
 def test_every_production_model_has_its_section(signed_report: Report, sample: Sample) -> None:

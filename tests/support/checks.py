@@ -36,6 +36,8 @@ PLANTED: frozenset[Finding] = frozenset(
         ("ONC-01-rotation-escalation", "Rotation", "ml-sre-retail", "fail"),
         ("CONT-01-two-operators", "Model", "churn-propensity", "fail"),
         ("CONT-01-two-operators", "Model", "demand-forecast", "fail"),
+        ("CONT-01-bus-factor", "Model", "churn-propensity", "fail"),
+        ("CONT-01-bus-factor", "Model", "demand-forecast", "fail"),
         # P5: external specialist whose contract ended, still on a rotation
         ("EXT-01-contract-current", "Person", "mvoss", "fail"),
         # P6: post-incident review 18 days after resolution
@@ -53,6 +55,16 @@ PLANTED: frozenset[Finding] = frozenset(
         # P12: observed cost over budget, and the hand-written figure is stale
         ("REC-07-metric-breach", "Model", "product-recommendations", "fail"),
         ("REC-08-declared-metric-differs", "Model", "product-recommendations", "fail"),
+        # P13: a single external specialist is the only rollback deputy
+        *(
+            ("CONT-01-rollback-deputies-not-one-supplier", "Model", model, "fail")
+            for model in (
+                "aml-transaction-monitoring",
+                "collections-prioritisation",
+                "merchant-embeddings",
+                "product-recommendations",
+            )
+        ),
         # waived, not failing: W-2026-014 covers the overdue validation of fraud-scoring
         ("VAL-01-validation-current", "Model", "fraud-scoring", "waived"),
     }
