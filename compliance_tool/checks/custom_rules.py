@@ -365,6 +365,32 @@ class GovernanceValidator(cerberus.Validator):
         if self._fact("on_rotation", str(value)) != constraint:
             self._error(field, f"'{value}' is {'not ' if constraint else ''}on a rotation")
 
+    def _validate_role_requirements(self, constraint: Any, field: str, value: Any) -> None:
+        """The person holds what each of their roles requires (the role's Role record in
+        inventory/roles/, ``requires``): every training it names recorded in ``training``,
+        and an ``access_review`` when it asks for one. A role without a Role record
+        requires nothing.
+
+        Example: ``roles: {role_requirements: true}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if not constraint:
+            return
+        document = self.root_document
+        trainings = document.get("training") if isinstance(document.get("training"), dict) else {}
+        for role in _as_list(value):
+            found = self._fact("role", str(role))
+            if found is None:
+                continue
+            requires = json.loads(found)
+            missing = [t for t in requires.get("trainings") or () if not trainings.get(t)]
+            if missing:
+                self._error(field, f"role '{role}' requires the training {', '.join(missing)}")
+            if requires.get("access_review") and not document.get("access_review"):
+                self._error(field, f"role '{role}' requires an access review (access_review)")
+
     def _validate_repo_file(self, constraint: Any, field: str, value: Any) -> None:
         """The value is the path of a file that exists inside the repository (at the
         commit being checked).

@@ -88,6 +88,15 @@ CONTEXT: dict[Kind, list[dict[str, Any]]] = {
             "classification": {"level": "internal", "contains_pii": False},
         },
     ],
+    Kind.ROLE: [
+        {
+            "id": "ml-sre",
+            "name": "ML site reliability engineer",
+            "purpose": "Keeps production models running.",
+            "responsibilities": ["Answer pages"],
+            "requires": {"trainings": ["ai_literacy"], "access_review": True},
+        }
+    ],
     Kind.MODEL: [
         {
             "id": "served",

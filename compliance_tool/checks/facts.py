@@ -149,6 +149,11 @@ class Facts:
             return self.lineage_complete(key)
         if name == "file":
             return self.inventory.source.file_problem(key)
+        if name == "role":  # what the Role record KEY requires, or None without one
+            role = self.inventory.record(Kind.ROLE, key)
+            if role is None:
+                return None
+            return json.dumps(role.data.get("requires") or {}, sort_keys=True, default=str)
         if name == "reconciled":  # FINDING-KIND\0SUBJECT-KIND\0ID: [[entry index, message]]
             kind, subject_kind, subject = key.split("\0")
             found = self.reconciled.get((kind, subject_kind, subject), [])

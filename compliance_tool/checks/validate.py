@@ -243,6 +243,8 @@ def reference_problems(inventory: Inventory, record: Record) -> list[Problem]:
             if not isinstance(value, str) or value in ref.allow:
                 continue
             target = ref.target
+            if target is Kind.ROLE and not inventory.ids[Kind.ROLE]:
+                continue  # roles are free words until the repository defines its roles
             if target is None:  # a waiver's subject: the kind is in the record
                 subject_kind = data.get("subject", {}).get("kind")
                 if subject_kind not in Kind._value2member_map_:

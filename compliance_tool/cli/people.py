@@ -153,5 +153,7 @@ def onboard(
     write_output(target, plan.text.encode("utf-8"))
     if not plan.holders:
         say_warnings([f"no one in the inventory holds the role {role!r}"])
+    if plan.requires:
+        _section(f"the role {role} requires", list(plan.requires))
     _section(f"rotations the role {role} joins (not edited)", list(plan.rotations))
     say(f"wrote {target}: fill in every TODO, then run 'compliance-tool validate {target}'")

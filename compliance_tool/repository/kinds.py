@@ -34,6 +34,7 @@ class Kind(enum.StrEnum):
     CONTROL = "Control"
     RULE = "Rule"
     OBSERVATION = "Observation"
+    ROLE = "Role"
 
     @property
     def folder(self) -> str:
@@ -87,6 +88,7 @@ FOLDERS: dict[Kind, str] = {
     Kind.CONTROL: "policies/controls",
     Kind.RULE: "policies/rules",
     Kind.OBSERVATION: "inventory/observations",
+    Kind.ROLE: "inventory/roles",
 }
 KIND_BY_FOLDER: dict[str, Kind] = {folder: kind for kind, folder in FOLDERS.items()}
 ROOTS = ("inventory", "policies")
@@ -124,7 +126,7 @@ REFERENCES: dict[Kind, tuple[RefField, ...]] = {
         _ref("approvals.*.by", Kind.PERSON),
     ),
     Kind.DATASET: (_ref("parents.*", Kind.DATASET), _ref("owner", Kind.PERSON)),
-    Kind.PERSON: (_ref("teams.*", Kind.TEAM),),
+    Kind.PERSON: (_ref("teams.*", Kind.TEAM), _ref("roles.*", Kind.ROLE)),
     Kind.TEAM: (_ref("lead", Kind.PERSON), _ref("members.*", Kind.PERSON)),
     Kind.ROTATION: (
         _ref("team", Kind.TEAM),
@@ -151,6 +153,7 @@ REFERENCES: dict[Kind, tuple[RefField, ...]] = {
     ),
     Kind.RULE: (_ref("controls.*", Kind.CONTROL), _ref("applies_from.framework", Kind.FRAMEWORK)),
     Kind.OBSERVATION: (),
+    Kind.ROLE: (_ref("rotations.*", Kind.ROTATION),),
 }
 
 FILE_FIELDS: dict[Kind, tuple[tuple[str, ...], ...]] = {

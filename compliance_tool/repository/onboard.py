@@ -1,14 +1,17 @@
 """``compliance-tool onboard``: a new person's file, and the rotations their role joins.
 
 The file is the scaffold of ``compliance-tool new person`` with the role, affiliation and
-team filled in and stubs for the access review and training that still read ``TODO``. A
-role is a string until the inventory has a Role kind: the rotations it joins are those
-with a member who holds the role today (suggestions; no rotation is edited).
+team filled in and stubs for the access review and training that still read ``TODO``.
+When the repository defines its roles (inventory/roles/), the role must be one of them,
+and its record says what it requires and which rotations it joins; before that, a role is
+a word, and the rotations it joins are those with a member who holds it today. Either way
+the rotations are suggestions: none is edited.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +19,7 @@ from typing import Any
 from ruamel.yaml import YAMLError
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
+from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.offboard import record_files, round_trip_yaml
 from compliance_tool.repository.scaffold import PLACEHOLDER, scaffold
@@ -43,6 +47,8 @@ class Onboarding:
     text: str
     holders: tuple[str, ...]
     rotations: tuple[str, ...]
+    requires: tuple[str, ...] = ()
+    """What the role's record requires, in words (nothing without a Role record)."""
 
 
 def _records(root: Path, kind: Kind) -> list[Any]:
@@ -109,4 +115,31 @@ def plan_onboarding(
         Kind.PERSON, newcomer.person, schemas, today, optional=optional, fill=_filler(newcomer)
     )
     holders = role_holders(root, newcomer.role, today)
-    return Onboarding(text, tuple(holders), tuple(rotations_with(root, holders)))
+    roles = {str(r.get("id")): r for r in _records(root, Kind.ROLE)}
+    record = roles.get(newcomer.role)
+    if roles and record is None:
+        close = difflib.get_close_matches(newcomer.role, list(roles), n=3)
+        raise InventoryError(
+            f"no role '{newcomer.role}' in {Kind.ROLE.folder}/",
+            hint=f"did you mean {', '.join(close)}?"
+            if close
+            else "use one of: " + ", ".join(sorted(roles)),
+        )
+    if record is None:
+        return Onboarding(text, tuple(holders), tuple(rotations_with(root, holders)))
+    return Onboarding(
+        text,
+        tuple(holders),
+        tuple(str(r) for r in record.get("rotations") or ()),
+        _requires(record),
+    )
+
+
+def _requires(role: Any) -> tuple[str, ...]:
+    """What a Role record requires of its holders, one line each."""
+    requires = role.get("requires") or {}
+    lines = [f"training: {t}" for t in requires.get("trainings") or ()]
+    if requires.get("access_review"):
+        lines.append("an access review (access_review)")
+    lines += [f"access: {a}" for a in requires.get("access") or ()]
+    return tuple(lines)

@@ -27,6 +27,7 @@ SCAFFOLD_KINDS = (
     Kind.TEAM,
     Kind.ROTATION,
     Kind.INCIDENT,
+    Kind.ROLE,
 )
 OPTIONAL_FIELDS: dict[Kind, tuple[str, ...]] = {Kind.PERSON: ("accounts",)}
 """Optional top-level fields a scaffold still writes, with every one of their fields: the

@@ -60,7 +60,7 @@ def _check(root: Path, *formats: str) -> tuple[int, str, str]:
             "Modle",
             0,
             "Rule.applies_to: 'Modle' is not one of Model, Dataset, Person, Team, Rotation, "
-            "Incident, Waiver, Observation (did you mean 'Model'?)",
+            "Incident, Waiver, Observation, Role (did you mean 'Model'?)",
         ),
     ],
     ids=[

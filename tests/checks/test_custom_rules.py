@@ -593,6 +593,7 @@ def test_the_registry_holds_every_custom_rule_and_nothing_else() -> None:
         "personal_data_lineage",
         "reconciled",
         "repo_file",
+        "role_requirements",
         "rotation_staffed",
         "waiver_matches_failure",
         "within_cadence",

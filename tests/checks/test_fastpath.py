@@ -65,6 +65,7 @@ def test_catalogue_has_compiled_and_uncompiled_selectors(inventory: Inventory) -
         "EXT-01-access-review",
         "EXT-01-contract-current",
         "TRN-01-ai-literacy",
+        "TRN-01-role-requirements",
     }
     # selections on other records (people on rotations, personal data) go to Cerberus
     assert {r.id for r in rules if _uses_custom_rule(r.data["when"])} == across

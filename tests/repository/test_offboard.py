@@ -5,6 +5,7 @@ are TODOs that ``validate`` reports, and what cannot be decided is told."""
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -161,6 +162,10 @@ def test_onboard_scaffolds_a_person_and_lists_the_rotations(sample: Path) -> Non
     assert result.exit_code == 0, result.output
     for rotation in ("ml-sre-credit", "ml-sre-payments", "ml-sre-platform", "ml-sre-retail"):
         assert f"  {rotation}\n" in result.stdout
+    # what the role's record requires
+    assert "the role ml-sre requires:\n  training: ai_literacy\n  an access review" in (
+        result.stdout
+    )
     text = (sample / "inventory/people/jdoe.yaml").read_text(encoding="utf-8")
     assert "roles:\n  - ml-sre\n" in text
     assert "type: external" in text
@@ -176,7 +181,15 @@ def test_onboard_scaffolds_a_person_and_lists_the_rotations(sample: Path) -> Non
     assert "already exists" in again.stderr
 
 
-def test_onboard_warns_about_a_role_no_one_holds(sample: Path) -> None:
+def test_onboard_refuses_a_role_the_repository_does_not_define(sample: Path) -> None:
+    result = invoke("--repo", sample, "onboard", "newbie", "--role", "security-engineer")
+    assert result.exit_code == 2
+    assert "no role 'security-engineer' in inventory/roles/" in result.stderr
+    assert not (sample / "inventory/people/newbie.yaml").exists()
+
+
+def test_onboard_without_role_records_warns_about_a_role_no_one_holds(sample: Path) -> None:
+    shutil.rmtree(sample / "inventory/roles")
     result = invoke("--repo", sample, "onboard", "newbie", "--role", "security-engineer")
     assert result.exit_code == 0, result.output
     assert "no one in the inventory holds the role 'security-engineer'" in result.stderr
