@@ -101,7 +101,7 @@ def test_cover_names_the_commit_date_and_organisation(
     assert cover.startswith("AI portfolio compliance report Northmoor Bank ")
     assert f"Evaluation date {AS_OF}" in cover
     assert f"Commit {sample.commit}" in cover
-    assert "Portfolio 16 models, 11 in production; 52 rules over 29 controls" in cover
+    assert "Portfolio 16 models, 11 in production; 53 rules over 29 controls" in cover
     # P1-P13; P8 (INC-01, 2-day limit) and P9 (REC-02) are critical. RISK-02-fria is
     # upcoming, not a finding
     assert "22 unwaived findings, 14 of high severity or worse; 1 waived;" in cover
