@@ -21,7 +21,7 @@ import argparse
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from benchlib import (
@@ -40,6 +40,7 @@ from benchlib import (
     runs_text,
     say,
     table,
+    timed,
     verdict,
 )
 
@@ -48,13 +49,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from synthetic import EXTERNAL_ORGS
 
 TARGET = 1.0
-
-
-def _timed(
-    command: list[str], env: dict[str, str], allowed: tuple[int, ...]
-) -> Callable[[], float]:
-    """One run of ``command``, its wall time in seconds."""
-    return lambda: expect(run_measured(command, env), allowed, command[3]).seconds
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -89,7 +83,7 @@ def _measure(root: Path, runs: int, organisation: str) -> int:
         if cache == "warm":  # fill the parse cache once
             expect(run_measured([*base, "validate"], env), (0, 1), "validate")
         for name, (args, allowed) in commands.items():
-            figures[f"{name} {cache}"] = repeat(runs, _timed([*base, *args], env, allowed))
+            figures[f"{name} {cache}"] = repeat(runs, timed([*base, *args], env, allowed))
     document = json.loads(out.read_text(encoding="utf-8"))
     losing = sum(1 for m in document["models"] if m["loses"])
     say(machine_line(runs))

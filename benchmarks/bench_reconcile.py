@@ -24,7 +24,7 @@ import datetime as dt
 import json
 import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
@@ -44,6 +44,7 @@ from benchlib import (
     runs_text,
     say,
     table,
+    timed,
     verdict,
 )
 
@@ -109,13 +110,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         written.path.unlink(missing_ok=True)
 
 
-def _timed(
-    command: list[str], env: dict[str, str], allowed: tuple[int, ...]
-) -> Callable[[], float]:
-    """One run of ``command``, its wall time in seconds."""
-    return lambda: expect(run_measured(command, env), allowed, command[3]).seconds
-
-
 def _measure(root: Path, runs: int, entries: int) -> int:
     base = [*cli_command(), "--repo", str(root)]
     out = Path(tempfile.mkdtemp()) / "reconcile.json"
@@ -128,7 +122,7 @@ def _measure(root: Path, runs: int, entries: int) -> int:
             args = [command]
             if command == "reconcile":
                 args += ["--as-of", AS_OF, "--format", f"json={out}"]
-            figures[f"{command} {cache}"] = repeat(runs, _timed([*base, *args], env, allowed))
+            figures[f"{command} {cache}"] = repeat(runs, timed([*base, *args], env, allowed))
     document = json.loads(out.read_text(encoding="utf-8"))
     say(machine_line(runs))
     say(

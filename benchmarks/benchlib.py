@@ -287,6 +287,14 @@ def expect(done: Finished, allowed: Sequence[int], what: str) -> Finished:
     return done
 
 
+def timed(
+    command: list[str], env: Mapping[str, str], allowed: Sequence[int]
+) -> Callable[[], float]:
+    """An action for :func:`repeat`: one run of ``command`` (the CLI with ``--repo ROOT``
+    and a subcommand), its wall time, failing unless its exit code is allowed."""
+    return lambda: expect(run_measured(command, env), allowed, command[3]).seconds
+
+
 def repeat(runs: int, action: Callable[[], float | None]) -> list[float]:
     """Time ``action`` ``runs`` times; an action may return its own measured seconds."""
     times: list[float] = []

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from compliance_tool.checks.facts import parse_date
+from compliance_tool.checks.facts import is_active, parse_date
 from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.kinds import Kind, Lifecycle
 from compliance_tool.repository.loader import Inventory, Record
@@ -133,8 +133,7 @@ class _Person:
     contract_end: dt.date | None
 
     def active_at(self, day: dt.date) -> bool:
-        ended = self.contract_end is not None and self.contract_end < day
-        return self.status == "active" and not ended
+        return is_active(self.status, self.contract_end, day)
 
 
 def _people(inventory: Inventory) -> dict[str, _Person]:

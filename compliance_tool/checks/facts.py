@@ -80,6 +80,12 @@ def parse_datetime(value: Any) -> dt.datetime | None:
         return None
 
 
+def is_active(status: str, contract_end: dt.date | None, day: dt.date) -> bool:
+    """Whether a person of ``status`` whose contract (if any) ends on ``contract_end`` is
+    active on ``day``: the one definition rules, continuity and reports share."""
+    return status == "active" and (contract_end is None or contract_end >= day)
+
+
 _UNKNOWN = object()
 
 
@@ -187,7 +193,7 @@ class Facts:
             affiliation = record.data.get("affiliation") or {}
             contract_end = parse_date(affiliation.get("contract_end"))
             status = record.data.get("status", "active")
-            active = status == "active" and (contract_end is None or contract_end >= self.as_of)
+            active = is_active(str(status), contract_end, self.as_of)
             found[record.id] = PersonFacts(
                 record.id,
                 active,

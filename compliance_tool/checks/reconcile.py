@@ -117,6 +117,8 @@ class ObservedMetric:
     breach: bool
     declared: float | None
     source: str
+    differs: bool = False
+    """The hand-written figure is beyond the tolerance of the observed one."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -510,8 +512,12 @@ class _Work:
         declared_field = METRIC_DECLARED_AS.get(name)
         declared_metrics = (record.data.get("operations") or {}).get("metrics") or {}
         declared = as_number(declared_metrics.get(declared_field)) if declared_field else None
+        allowed = self.settings.absolute_tolerance + self.settings.relative_tolerance * abs(value)
+        differs = declared is not None and abs(declared - value) > allowed + 1e-12
         self.metrics.append(
-            ObservedMetric(record.id, environment, name, value, threshold, breach, declared, source)
+            ObservedMetric(
+                record.id, environment, name, value, threshold, breach, declared, source, differs
+            )
         )
         place = f" in {environment}" if environment else ""
         if breach:
@@ -522,20 +528,16 @@ class _Work:
                 source,
                 environment,
             )
-        if declared is not None:
-            allowed = self.settings.absolute_tolerance + self.settings.relative_tolerance * abs(
-                value
+        if declared is not None and differs:
+            self.on_model(
+                FindingKind.DECLARED_METRIC_DIFFERS,
+                record,
+                f"operations.metrics.{declared_field} is {figure(declared)}, but "
+                f"{figure(value)} was observed{place} (tolerance "
+                f"{self.settings.relative_tolerance:.0%})",
+                source,
+                environment,
             )
-            if abs(declared - value) > allowed + 1e-12:
-                self.on_model(
-                    FindingKind.DECLARED_METRIC_DIFFERS,
-                    record,
-                    f"operations.metrics.{declared_field} is {figure(declared)}, but "
-                    f"{figure(value)} was observed{place} (tolerance "
-                    f"{self.settings.relative_tolerance:.0%})",
-                    source,
-                    environment,
-                )
 
     # -- what the records expect ------------------------------------------------------
 

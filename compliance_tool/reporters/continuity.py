@@ -7,6 +7,7 @@ import json
 from typing import Any
 
 from compliance_tool.checks.continuity import Continuity, Holder, ModelContinuity
+from compliance_tool.reporters.markdown import code, escape
 
 SCHEMA_VERSION = 1
 
@@ -135,10 +136,6 @@ def render_json(result: Continuity) -> str:
     return json.dumps(continuity_document(result), indent=2, sort_keys=True) + "\n"
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(result: Continuity) -> str:
     lines = [
         "## Continuity",
@@ -151,19 +148,19 @@ def render_markdown(result: Continuity) -> str:
     ]
     for m in result.models:
         lines.append(
-            f"| `{_cell(m.id)}` | {m.bus_factor} | {_cell(m.single_external_organisation or '')}"
-            f" | {_cell(_people(m.operators))} | {_cell(_people(m.rollback))}"
-            f" | {_cell(_people(m.paged))} |"
+            f"| {code(m.id)} | {m.bus_factor} | {escape(m.single_external_organisation or '—')}"
+            f" | {escape(_people(m.operators))} | {escape(_people(m.rollback))}"
+            f" | {escape(_people(m.paged))} |"
         )
     if result.scenario:
         found = _breaks(result)
-        lines += ["", f"### {_cell(_scenario_line(result))}", ""]
+        lines += ["", f"### {escape(_scenario_line(result))}", ""]
         if result.departed:
             lines += ["| Person | Organisation |", "|---|---|"]
-            lines += [f"| `{_cell(h.id)}` | {_cell(h.organisation)} |" for h in result.departed]
+            lines += [f"| {code(h.id)} | {escape(h.organisation)} |" for h in result.departed]
             lines.append("")
         lines += [f"#### What breaks ({len(found)})", ""]
-        lines += [f"- {_cell(line)}" for line in found] or ["Nothing breaks."]
+        lines += [f"- {escape(line)}" for line in found] or ["Nothing breaks."]
         if result.runbook_note:
             lines += ["", f"Runbooks: {result.runbook_note}."]
     return "\n".join(lines) + "\n"

@@ -8,6 +8,7 @@ from typing import Any
 
 from compliance_tool import __version__
 from compliance_tool.checks.reconcile import RULE_OF_KIND, Disagreement, Reconciliation
+from compliance_tool.reporters.markdown import code, escape
 
 RECONCILE_SCHEMA_ID = "https://compliance-tool.dev/schemas/output/reconcile-result.schema.json"
 
@@ -123,10 +124,6 @@ def render_json(result: Reconciliation) -> str:
     return json.dumps(reconcile_document(result), indent=2, sort_keys=True) + "\n"
 
 
-def _cell(text: object) -> str:
-    return str(text).replace("|", "\\|").replace("\n", " ")
-
-
 def render_markdown(result: Reconciliation) -> str:
     lines = [
         "## Declared and observed",
@@ -138,7 +135,7 @@ def render_markdown(result: Reconciliation) -> str:
     ]
     for s in result.snapshots:
         fresh = "stale" if s.stale else "yes"
-        lines.append(f"| `{_cell(s.id)}` | {s.system} | {s.observed_at} | {s.entries} | {fresh} |")
+        lines.append(f"| {code(s.id)} | {s.system} | {s.observed_at} | {s.entries} | {fresh} |")
     lines += ["", f"### Disagreements ({len(result.findings)})", ""]
     if not result.findings:
         lines.append("The records agree with every snapshot.")
@@ -146,6 +143,6 @@ def render_markdown(result: Reconciliation) -> str:
         lines += ["| Kind | Model | Where | What |", "|---|---|---|---|"]
         for f in result.findings:
             lines.append(
-                f"| `{f.kind.value}` | {_cell(f.model)} | `{f.path}:{f.line}` | {_cell(f.message)} |"
+                f"| {code(f.kind.value)} | {escape(f.model)} | {code(f'{f.path}:{f.line}')} | {escape(f.message)} |"
             )
     return "\n".join(lines) + "\n"

@@ -22,6 +22,7 @@ from compliance_tool.checks.reconcile import (
     Serving,
     Snapshot,
 )
+from compliance_tool.checks.thresholds import figure
 from compliance_tool.report.sections.common import Evaluated
 from compliance_tool.repository.kinds import Kind, Lifecycle
 from compliance_tool.repository.loader import Record
@@ -201,7 +202,7 @@ def sources_line(snapshots: Iterable[Snapshot]) -> str:
 
 
 def _figure(value: float | None) -> str:
-    return "—" if value is None else f"{value:g}"
+    return "—" if value is None else figure(value)
 
 
 def _approved(record: Record) -> set[str]:
@@ -278,9 +279,7 @@ def _short(threshold: str) -> str:
     return threshold
 
 
-def _metric(metric: ObservedMetric, rec: Reconciliation) -> MetricRow:
-    settings = rec.settings
-    allowed = settings.absolute_tolerance + settings.relative_tolerance * abs(metric.value)
+def _metric(metric: ObservedMetric) -> MetricRow:
     return MetricRow(
         model=metric.model,
         environment=metric.environment or "—",
@@ -289,8 +288,7 @@ def _metric(metric: ObservedMetric, rec: Reconciliation) -> MetricRow:
         threshold=_short(metric.threshold) if metric.threshold else "—",
         breach=metric.breach,
         declared=_figure(metric.declared),
-        differs=metric.declared is not None
-        and abs(metric.declared - metric.value) > allowed + 1e-12,
+        differs=metric.differs,
     )
 
 
@@ -335,7 +333,7 @@ def build_observed(evaluated: Evaluated) -> ObservedSection:
     ]
     shown = {m.id for m in records}
     undeclared = [f for f in rec.findings if f.kind is FindingKind.UNDECLARED_MODEL]
-    metrics = tuple(_metric(m, rec) for m in rec.metrics if m.model in shown)
+    metrics = tuple(_metric(m) for m in rec.metrics if m.model in shown)
     metric_names, metric_lines = metric_table(metrics)
     return ObservedSection(
         as_of=evaluated.check.as_of.isoformat(),
