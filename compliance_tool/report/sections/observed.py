@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from compliance_tool.checks.engine import Result
-from compliance_tool.checks.facts import parse_datetime, parse_duration
+from compliance_tool.checks.facts import parse_datetime
 from compliance_tool.checks.reconcile import (
     RULE_OF_KIND,
     Disagreement,
@@ -24,6 +24,7 @@ from compliance_tool.checks.reconcile import (
 )
 from compliance_tool.checks.thresholds import figure
 from compliance_tool.report.sections.common import Evaluated
+from compliance_tool.report.sections.model_detail import humanise_duration
 from compliance_tool.repository.kinds import Kind, Lifecycle
 from compliance_tool.repository.loader import Record
 
@@ -292,18 +293,6 @@ def _metric(metric: ObservedMetric) -> MetricRow:
     )
 
 
-def _in_words(duration: str) -> str:
-    """An ISO 8601 duration as a reader says it: ``P7D`` is "7 days", ``PT12H`` "12 hours"."""
-    try:
-        delta = parse_duration(duration)
-    except ValueError:
-        return duration
-    if delta.days and not delta.seconds:
-        return f"{delta.days} day{'s' if delta.days != 1 else ''}"
-    hours = round(delta.total_seconds() / 3600)
-    return f"{hours} hour{'s' if hours != 1 else ''}"
-
-
 def _source(snapshot: Snapshot, evaluated: Evaluated) -> SourceRow:
     moment = parse_datetime(snapshot.observed_at)
     return SourceRow(
@@ -312,7 +301,7 @@ def _source(snapshot: Snapshot, evaluated: Evaluated) -> SourceRow:
         address=snapshot.address,
         observed_at=observed_at(snapshot.observed_at),
         entries=snapshot.entries,
-        max_age=_in_words(snapshot.max_age),
+        max_age=humanise_duration(snapshot.max_age),
         stale=snapshot.stale,
         age_days=(evaluated.check.as_of - moment.date()).days if moment else None,
     )
