@@ -99,30 +99,50 @@ def period_ends(since: dt.date, until: dt.date, every: Period) -> list[dt.date]:
     return ends
 
 
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """The first-parent history of a ref, oldest first, read in one ``git log``: which
+    commit was the last one on or before the end of a day."""
+
+    times: tuple[int, ...]
+    commits: tuple[str, ...]
+
+    @classmethod
+    def of(cls, root: Path, ref: str = "HEAD") -> Timeline:
+        import git
+
+        try:
+            log = open_repo(root).git.log("--first-parent", "--format=%ct %H", ref)
+        except git.GitCommandError as error:
+            raise git_failure(error, f"listing the commits of {ref}") from None
+        walk = [line.split() for line in reversed(log.split("\n")) if line]
+        return cls(tuple(int(t) for t, _ in walk), tuple(sha for _, sha in walk))
+
+    def at(self, day: dt.date) -> str | None:
+        """The last commit at or before 23:59:59 UTC of ``day``; None before the first."""
+        cutoff = dt.datetime(day.year, day.month, day.day, 23, 59, 59, tzinfo=dt.UTC).timestamp()
+        position = bisect.bisect_right(self.times, cutoff)
+        return self.commits[position - 1] if position else None
+
+
+def commit_on_or_before(root: Path, ref: str, day: dt.date) -> str | None:
+    """The last first-parent commit of ``ref`` on or before ``day`` (UTC)."""
+    return Timeline.of(root, ref).at(day)
+
+
 def compute_trend(
     root: Path, since: dt.date, until: dt.date, every: Period, ref: str = "HEAD"
 ) -> list[TrendPoint]:
     """One point per period end that has a commit at or before it."""
-    import git
-
     repo = open_repo(root)
     schemas = SchemaSet()
     cache = ParseCache(None, schemas.digest)
     results = RuleCache(None)  # shared by the points: most records do not change between them
     points: list[TrendPoint] = []
-    # one walk of the first-parent history: (committer time, commit), oldest first
-    try:
-        log = repo.git.log("--first-parent", "--format=%ct %H", ref)
-    except git.GitCommandError as error:
-        raise git_failure(error, f"listing the commits of {ref}") from None
-    walk = [line.split() for line in log.split("\n") if line]
-    times = [int(t) for t, _ in reversed(walk)]
-    shas = [sha for _, sha in reversed(walk)]
+    timeline = Timeline.of(root, ref)
     for end in period_ends(since, until, every):
-        cutoff = dt.datetime(end.year, end.month, end.day, 23, 59, 59, tzinfo=dt.UTC).timestamp()
-        position = bisect.bisect_right(times, cutoff)
-        commit = shas[position - 1] if position else ""
-        if not commit:
+        commit = timeline.at(end)
+        if commit is None:
             continue
         inventory = Inventory(GitSource.open(root, commit, repo), schemas, cache)
         try:

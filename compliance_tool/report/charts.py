@@ -123,6 +123,28 @@ def line_chart(
     return _svg(figure)
 
 
+def sparkline(
+    values: Sequence[float | None], limit: float | None = None, size: tuple[float, float] = (1.5, 0.42)
+) -> str:
+    """A small line of a weekly series without axes: the last point marked, a gap where a
+    week has no figure, and the threshold as a dashed line when it is within sight."""
+    plt = _pyplot()
+    figure, axes = plt.subplots(figsize=size)
+    xs = list(range(len(values)))
+    ys = [float("nan") if v is None else float(v) for v in values]
+    axes.plot(xs, ys, color=PALETTE[0], linewidth=1.2, marker="o", markersize=1.8)
+    known = [(x, y) for x, y in zip(xs, ys, strict=True) if y == y]
+    if known:
+        axes.plot(*known[-1], marker="o", markersize=3.5, color=PALETTE[0])
+        low, high = min(y for _, y in known), max(y for _, y in known)
+        margin = max(high - low, abs(high) / 2)  # a threshold far off would flatten the line
+        if limit is not None and low - margin <= limit <= high + margin:
+            axes.axhline(limit, color="#c0392b", linewidth=0.7, linestyle="--")
+    axes.set_xlim(-0.3, max(len(values) - 0.7, 0.7))
+    axes.axis("off")
+    return _svg(figure)
+
+
 def lineage_graph(
     layers: Sequence[Sequence[tuple[str, bool]]],
     edges: Sequence[tuple[str, str]],

@@ -48,9 +48,10 @@ def _clean_metadata(metadata: Any) -> None:
         setattr(metadata, name, [metadata_text(str(item)) for item in getattr(metadata, name)])
 
 
-def render_html(context: ReportContext) -> str:
-    """The report as HTML, from the package's Jinja2 template (autoescaped); each section
-    of ``context`` is a variable of the template."""
+def render_html(context: ReportContext | Any, template: str = "report.html.j2") -> str:
+    """The report (or another document of the package's templates, such as the review
+    pack) as HTML, from its Jinja2 template (autoescaped); each field of ``context`` (a
+    dataclass) is a variable of the template."""
     import jinja2
 
     environment = jinja2.Environment(
@@ -62,7 +63,7 @@ def render_html(context: ReportContext) -> str:
     )
     css = resources.files("compliance_tool.report").joinpath("assets/report.css").read_text("utf-8")
     sections = {field.name: getattr(context, field.name) for field in dataclasses.fields(context)}
-    return environment.get_template("report.html.j2").render(css=css, **sections)
+    return environment.get_template(template).render(css=css, **sections)
 
 
 def data_only_fetcher() -> Any:
