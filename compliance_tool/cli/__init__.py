@@ -14,6 +14,7 @@ from compliance_tool.cli import (
     observe,
     people,
     report,
+    rhythm,
     rules,
     scenarios,
 )
@@ -29,6 +30,7 @@ __all__ = [
     "observe",
     "people",
     "report",
+    "rhythm",
     "rules",
     "scenarios",
 ]

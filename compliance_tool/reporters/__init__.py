@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from compliance_tool.audit.verify import VerifyReport
     from compliance_tool.checks.continuity import Continuity
     from compliance_tool.checks.coverage import CoverageResult
+    from compliance_tool.checks.due import Due
     from compliance_tool.checks.engine import CheckResult
     from compliance_tool.checks.lineage import Graph
     from compliance_tool.checks.reconcile import Reconciliation
@@ -130,6 +131,10 @@ CONTINUITY_REPORTERS: Registry[Continuity] = Registry(
     }
 )
 
+DUE_REPORTERS: Registry[Due] = Registry(
+    {"text": "due:render_text", "json": "due:render_json", "ics": "due:render_ics"}
+)
+
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
     "check": CHECK_REPORTERS,
@@ -142,5 +147,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "verify": VERIFY_REPORTERS,
     "reconcile": RECONCILE_REPORTERS,
     "continuity": CONTINUITY_REPORTERS,
+    "due": DUE_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import icalendar
 import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
@@ -26,6 +27,7 @@ from compliance_tool.audit.trend import Trend, compute_trend, parse_period
 from compliance_tool.audit.verify import verify_report
 from compliance_tool.checks.continuity import continuity
 from compliance_tool.checks.coverage import CoverageResult, compute_coverage
+from compliance_tool.checks.due import due
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.lineage import downstream, upstream
 from compliance_tool.checks.pipeline import evaluate
@@ -36,6 +38,7 @@ from compliance_tool.reporters import (
     CHECK_REPORTERS,
     COVERAGE_REPORTERS,
     DIFF_REPORTERS,
+    DUE_REPORTERS,
     HISTORY_REPORTERS,
     LINEAGE_REPORTERS,
     REGISTRIES,
@@ -143,6 +146,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "verify": [verify_report(pdf, [], root)],
         "reconcile": [reconcile(head, AS_OF)],
         "continuity": [continuity(head, AS_OF), continuity(head, AS_OF, without=("bkumar",))],
+        "due": [due(head, AS_OF), due(head, AS_OF, team="ml-platform")],
     }
 
 
@@ -195,6 +199,11 @@ def _github(text: str) -> None:
     assert all(re.match(r"::(error|warning|notice) [^:]*::", line) for line in text.splitlines())
 
 
+def _ics(text: str) -> None:
+    """An RFC 5545 calendar, as icalendar reads it."""
+    assert icalendar.Calendar.from_ical(text).name == "VCALENDAR"
+
+
 PARSERS: dict[str, Callable[[str], None]] = {
     "json": _json,
     "sarif": _json,
@@ -204,6 +213,7 @@ PARSERS: dict[str, Callable[[str], None]] = {
     "mermaid": _mermaid,
     "markdown": _markdown,
     "github": _github,
+    "ics": _ics,
 }
 """What a machine format must parse as; text formats are for people and are only read."""
 
@@ -235,6 +245,7 @@ def _choices(command: str) -> list[str]:
         ("trend", TREND_REPORTERS),
         ("lineage", LINEAGE_REPORTERS),
         ("verify", VERIFY_REPORTERS),
+        ("due", DUE_REPORTERS),
     ],
 )
 def test_the_cli_offers_the_registered_formats(command: str, registry: Registry[Any]) -> None:

@@ -1,0 +1,114 @@
+"""The operating rhythm: what falls due, as text, JSON or a calendar feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import click
+
+from compliance_tool.cli.app import (
+    as_of_date,
+    as_of_option,
+    cli,
+    emit,
+    format_option,
+    ref_option,
+    say_notes,
+    where_of,
+)
+from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
+from compliance_tool.reporters import DUE_REPORTERS
+from compliance_tool.repository.session import open_inventory
+
+
+class Duration(click.ParamType):
+    """An ISO 8601 duration (``P30D``, ``P2W``, ``P1M``), kept with the text given."""
+
+    name = "duration"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        from compliance_tool.checks.facts import parse_duration
+
+        try:
+            return (parse_duration(str(value)), str(value))
+        except ValueError as error:
+            self.fail(f"{error}; write P30D, P2W or P3M", param, ctx)
+
+
+@cli.command()
+@click.option(
+    "--within",
+    type=Duration(),
+    default=None,
+    metavar="DURATION",
+    help="List what falls due up to this ISO 8601 duration after --as-of, e.g. P30D "
+    "(default: every date); overdue obligations are always listed.",
+)
+@as_of_option
+@ref_option
+@click.option(
+    "--person", default=None, metavar="ID", help="Only what this Person is responsible for."
+)
+@click.option(
+    "--team",
+    default=None,
+    metavar="ID",
+    help="Only what concerns this Team: its models, its members, the people responsible.",
+)
+@format_option(DUE_REPORTERS)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (atomically) instead of stdout.",
+)
+@click.pass_context
+def due(
+    ctx: click.Context,
+    within: tuple[dt.timedelta, str] | None,
+    as_of: Any,
+    ref: str | None,
+    person: str | None,
+    team: str | None,
+    output_format: str,
+    output: Path | None,
+) -> None:
+    """Every dated obligation before it becomes a finding: validations, retraining
+    cadences, waiver expiries, contract ends of specialists on rotations, access reviews,
+    AI-literacy training, post-incident reviews and Art. 73 reports of incidents, and
+    rules that apply from a date. Each with its record, file and line, the people
+    responsible, the date, the days left and the rule that fails after it; sorted by date.
+    The windows are the rules' own (VAL-01, RET-01, TRN-01, INC-01, INC-02, ...).
+
+    --format ics writes an RFC 5545 calendar (one all-day event per obligation, its UID
+    stable when the date moves, the responsible people as attendees); with --person or
+    --team, a personal or team feed.
+
+    Exit 0 when nothing listed is overdue, 1 when something is, 2 on bad input (an
+    unknown person or team, --person with --team, a --within that is no duration).
+
+    \b
+    Example:
+      compliance-tool due --within P30D
+      compliance-tool due --team ml-sre --format ics --output ml-sre.ics
+    """
+    from compliance_tool.checks.due import due as run_due
+
+    if person is not None and team is not None:
+        raise click.UsageError("give --person or --team, not both")
+    inventory = open_inventory(where_of(ctx, ref))
+    result = run_due(
+        inventory,
+        as_of_date(as_of),
+        within=within[0] if within else None,
+        within_text=within[1] if within else None,
+        person=person,
+        team=team,
+    )
+    emit([(output_format, output)], lambda name: DUE_REPORTERS[name](result))
+    say_notes(inventory)
+    ctx.exit(EXIT_OK if result.passed else EXIT_FINDINGS)
