@@ -21,7 +21,7 @@ from pathlib import Path
 
 from compliance_tool.audit.metric_series import HEADLINE_METRICS, MetricSeries, metric_history
 from compliance_tool.audit.trend import Period, commit_on_or_before
-from compliance_tool.checks.due import Obligation, due_obligations
+from compliance_tool.checks.due import Obligation, due
 from compliance_tool.checks.engine import CheckResult, Result
 from compliance_tool.checks.facts import parse_datetime
 from compliance_tool.checks.pipeline import evaluate
@@ -152,6 +152,8 @@ def review_pack(
     inventory = open_inventory(Where(root, ref))
     previous = period.end(as_of, -1) if period.months else as_of - dt.timedelta(period.days)
     until = period.end(as_of, 1)
+    # first: an unknown team stops here, with the closest ids, before any evaluation
+    obligations = _due(inventory, as_of, max(DUE_HORIZON, until - as_of), team)
     now = evaluate(inventory, as_of).check
     models = _models(inventory, team)
     notes: list[str] = []
@@ -166,7 +168,6 @@ def review_pack(
         models={m.id for m in models},
     )
     notes += [f"{gap.commit[:12]}: {gap.reason}" for gap in history.gaps]
-    obligations = _due(inventory, as_of, max(DUE_HORIZON, until - as_of), team)
     incidents = _incidents(inventory, previous, as_of, obligations, {m.id for m in models})
     teams = _teams(inventory, models, history.series)
     shifts = _handovers(inventory, models, team, as_of, until)
@@ -338,7 +339,7 @@ def _review_state(incident: Record, due: Obligation | None) -> tuple[str, bool]:
 def _due(
     inventory: Inventory, as_of: dt.date, within: dt.timedelta, team: str | None
 ) -> tuple[Obligation, ...]:
-    return tuple(due_obligations(inventory, as_of, within=within, team=team))
+    return due(inventory, as_of, within=within, team=team).obligations
 
 
 def _handovers(
@@ -424,8 +425,8 @@ def _decisions(
                     3 if obligation.overdue else 4,
                     f"{obligation.title} ({'overdue since' if obligation.overdue else 'due'}"
                     f" {obligation.date})",
-                    ", ".join(obligation.responsible_ids),
-                    f"{obligation.path}:{obligation.line}",
+                    ", ".join(r.id for r in obligation.responsible),
+                    obligation.location,
                 )
             )
     return tuple(sorted(decisions, key=lambda d: (d.urgency, d.where, d.text)))

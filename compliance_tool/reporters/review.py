@@ -71,7 +71,7 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
 
 
 def _people(obligation: Obligation) -> str:
-    return escape(", ".join(obligation.responsible_ids)) or "nobody named"
+    return escape(", ".join(f"{r.name} ({r.id})" for r in obligation.responsible)) or "nobody named"
 
 
 def render_markdown(pack: ReviewPack) -> str:
