@@ -388,9 +388,9 @@ def _rule_bounds(inventory: Inventory) -> dict[str, Bound]:
             high = as_number(spec.get("max")) if isinstance(spec, dict) else None
             low = as_number(spec.get("min")) if isinstance(spec, dict) else None
             if high is not None and name not in found:
-                found[name] = Bound(f"at most {figure(high)} ({rule.id})", high, True)
+                found[name] = Bound(f"at most {figure(high)} by {rule.id}", high, True)
             elif low is not None and name not in found:
-                found[name] = Bound(f"at least {figure(low)} ({rule.id})", low, False)
+                found[name] = Bound(f"at least {figure(low)} by {rule.id}", low, False)
     return found
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from compliance_tool.audit.history import RecordHistory
+    from compliance_tool.audit.metric_series import MetricHistory
     from compliance_tool.audit.semantic_diff import SemanticDiff
     from compliance_tool.audit.trend import Trend
     from compliance_tool.audit.verify import VerifyReport
@@ -130,6 +131,10 @@ CONTINUITY_REPORTERS: Registry[Continuity] = Registry(
     }
 )
 
+METRICS_REPORTERS: Registry[MetricHistory] = Registry(
+    {"text": "metrics:render_text", "json": "metrics:render_json"}
+)
+
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
     "check": CHECK_REPORTERS,
@@ -142,5 +147,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "verify": VERIFY_REPORTERS,
     "reconcile": RECONCILE_REPORTERS,
     "continuity": CONTINUITY_REPORTERS,
+    "metrics": METRICS_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""
