@@ -64,8 +64,8 @@ UNITS: dict[str, str] = {
 DECLARED, OBSERVED = "declared", "observed"
 DIRECTIONS = ("worse", "better", "steady", "breached", "no-previous", "missing")
 """Each series' direction: against its threshold (for a max-threshold figure a rise is
-worse), ``breached`` when the latest value is beyond it, ``no-previous`` when the point
-before the latest has no figure, ``missing`` when the latest point has none."""
+worse), ``breached`` when the latest value is beyond it, ``no-previous`` when no earlier
+point shows another figure, ``missing`` when the latest point has none."""
 
 _MODELS = FOLDERS[Kind.MODEL] + "/"
 _SNAPSHOTS = FOLDERS[Kind.OBSERVATION] + "/"
@@ -109,10 +109,15 @@ class MetricSeries:
     points: tuple[SeriesPoint, ...]
     latest: float | None
     previous: float | None
+    """The figure the latest one followed: the value at :attr:`previous_end`."""
     change: float | None
     """``latest - previous`` where both are known."""
     direction: str
     """One of :data:`DIRECTIONS`."""
+    previous_end: dt.date | None = None
+    """The latest earlier period end whose figure is another one (of another date) than
+    the latest point's: in a period without a new figure, the change is still the one
+    the figure in force made."""
 
     @property
     def headline(self) -> bool:
@@ -426,7 +431,8 @@ def _series(
         (day, value), at = ordered[index]
         points.append(SeriesPoint(end, value, day, source, at.commit, at.path))
     latest = points[-1].value
-    previous = points[-2].value if len(points) > 1 else None
+    before = _previous(points)
+    previous = before.value if before is not None else None
     higher_is_worse = bound.higher_is_worse if bound else name not in LOWER_IS_WORSE
     known = latest is not None and previous is not None
     change = round(latest - previous, 12) if known else None  # type: ignore[operator]
@@ -446,7 +452,21 @@ def _series(
         previous,
         change,
         _direction(latest, change, bound, higher_is_worse),
+        before.end if before is not None else None,
     )
+
+
+def _previous(points: list[SeriesPoint]) -> SeriesPoint | None:
+    """The latest earlier point that shows another figure than the last point (a figure
+    of another date): what the last figure changed from. A week without a new figure
+    still compares the figure in force with the one before it."""
+    last = points[-1]
+    for point in reversed(points[:-1]):
+        if point.value is None:
+            return None
+        if (point.as_of, point.commit) != (last.as_of, last.commit):
+            return point
+    return None
 
 
 def _direction(

@@ -51,6 +51,7 @@ SERIES_FIELDS = (
 
 def _series(series: MetricSeries) -> dict[str, Any]:
     document: dict[str, Any] = {name: getattr(series, name) for name in SERIES_FIELDS}
+    document["previous_end"] = series.previous_end.isoformat() if series.previous_end else None
     document["threshold"] = (
         None
         if series.threshold is None

@@ -145,9 +145,15 @@ def test_directions_against_max_and_min_thresholds(weeks: tuple[Path, dict[str, 
     assert availability.direction == "worse"  # down towards its floor, not beyond it
     assert _one(history, "m1", "retraining_backlog_days").direction == "worse"
     assert _one(history, "m1", "failed_deployments_90d").direction == "better"
-    earlier = metric_history(root, as_of=dt.date(2026, 3, 24), period=WEEKLY, points=2)
-    assert _one(earlier, "m1", "availability_30d").direction == "steady"
-    assert _one(earlier, "m1", "cost_per_1k_inferences_usd").direction == "steady"
+    # on 24 March the figure of 16 March is still the latest: compared with the one before
+    earlier = metric_history(root, as_of=dt.date(2026, 3, 24), period=WEEKLY, points=4)
+    cost = _one(earlier, "m1", "cost_per_1k_inferences_usd")
+    assert (cost.previous, cost.latest, cost.previous_end) == (0.30, 0.35, dt.date(2026, 3, 10))
+    assert cost.direction == "worse"
+    # one figure all along: nothing to compare with
+    assert _one(earlier, "m1", "availability_30d").direction == "no-previous"
+    steady = metric_history(root, as_of=dt.date(2026, 3, 17), period=WEEKLY, points=3)
+    assert _one(steady, "m1", "failed_deployments_90d").direction == "steady"  # 1, then 1
     first = metric_history(root, as_of=dt.date(2026, 3, 5), period=WEEKLY, points=2)
     assert _one(first, "m1", "cost_per_1k_inferences_usd").direction == "no-previous"
 
