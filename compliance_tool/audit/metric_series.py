@@ -278,14 +278,18 @@ def _stem(path: str) -> str:
 
 
 def _versions(repo: git.Repo, prefix: str, commit: str) -> dict[str, list[_Version]]:
-    """Every version of every model file and snapshot on the first-parent history of
-    ``commit``, oldest first, by path (a deletion is no version)."""
+    """Every version of every model file and snapshot in the history of ``commit``, by
+    path, oldest first (a deletion is no version). Every commit counts, not only the
+    first-parent line: a figure written on a branch and merged is history too; a merge
+    itself contributes what it changed against its first parent (a conflict resolution)."""
     import git
 
     specs = [f":(top,literal){prefix}{folder.rstrip('/')}" for folder in (_MODELS, _SNAPSHOTS)]
-    args = ["log", "--format=%x1e%H %ct", "--raw", "--no-abbrev", "--no-renames", "-m"]
+    args = ["log", "--format=%x1e%H %ct", "--raw", "--no-abbrev", "--no-renames"]
     try:
-        output = str(repo.git.execute(["git", *args, "--first-parent", commit, "--", *specs]))
+        output = str(
+            repo.git.execute(["git", *args, "--diff-merges=first-parent", commit, "--", *specs])
+        )
     except git.GitCommandError as error:
         raise git_failure(error, f"reading the history of {commit[:12]}") from None
     found: dict[str, list[_Version]] = {}
@@ -304,6 +308,8 @@ def _versions(repo: git.Repo, prefix: str, commit: str) -> dict[str, list[_Versi
             if change is None or change[2] == EMPTY_BLOB or not path.endswith((".yaml", ".yml")):
                 continue
             found.setdefault(path, []).append(_Version(sha, int(time), change[2]))
+    for versions in found.values():  # the walk is by date, parents first; keep it stable
+        versions.sort(key=lambda v: v.time)
     return found
 
 
