@@ -24,7 +24,7 @@ from compliance_tool.errors import GitError, InventoryError
 from compliance_tool.repository.config import CONFIG_FILE
 from compliance_tool.repository.kinds import FOLDERS, ID_PATTERN, ID_RULE, Kind
 from compliance_tool.repository.sources import GITLINK, open_repo, repo_prefix, submodule_note
-from compliance_tool.repository.yamlio import file_limit, parse_document
+from compliance_tool.repository.yamlio import Document, file_limit, parse_document
 
 if TYPE_CHECKING:
     import git
@@ -154,16 +154,21 @@ class BlobReader:
     def data(self, blob: str, path: str = "") -> dict[str, Any] | None:
         if blob == EMPTY_BLOB:
             return None
-        if blob not in self._cache:  # git says the size first: a file above the limit
-            _, _, size, stream = self.repo.git.stream_object_data(blob)
-            if size > file_limit(path):  # is passed over in pieces, never held
-                while stream.read(1 << 20):
-                    pass
-                self._cache[blob] = None
-            else:
-                raw = bytes(stream.read())
-                self._cache[blob] = parse_document(raw, file_limit(path)).data
+        if blob not in self._cache:
+            document = self.document(blob, path)
+            self._cache[blob] = None if document is None else document.data
         return self._cache[blob]
+
+    def document(self, blob: str, path: str = "") -> Document | None:
+        """The parsed blob with its problems (not kept: :meth:`data` keeps the data);
+        None for a file above the size limit of ``path``."""
+        # git says the size first: a file above the limit is passed over in pieces, never held
+        _, _, size, stream = self.repo.git.stream_object_data(blob)
+        if size > file_limit(path):
+            while stream.read(1 << 20):
+                pass
+            return None
+        return parse_document(bytes(stream.read()), file_limit(path))
 
 
 def resolve_record(spec: str) -> tuple[Kind, str]:

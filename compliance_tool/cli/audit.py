@@ -1,4 +1,4 @@
-"""The audit trail from git: diff, history, trend."""
+"""The audit trail from git: diff, history, trend, metrics."""
 
 from __future__ import annotations
 
@@ -12,11 +12,17 @@ from compliance_tool.cli.app import (
     cli,
     date_option,
     format_option,
+    ref_option,
     say,
     say_notes,
     say_warnings,
 )
-from compliance_tool.reporters import DIFF_REPORTERS, HISTORY_REPORTERS, TREND_REPORTERS
+from compliance_tool.reporters import (
+    DIFF_REPORTERS,
+    HISTORY_REPORTERS,
+    METRICS_REPORTERS,
+    TREND_REPORTERS,
+)
 from compliance_tool.repository.session import (
     Where,
     locate,
@@ -116,13 +122,15 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
 
 
 def _period(ctx: click.Context, param: click.Parameter, value: str) -> Period:
-    """``--every`` parsed while the arguments are, so a bad value stops before any work."""
+    """``--every`` (or ``--period``) parsed while the arguments are, so a bad value stops
+    before any work."""
     from compliance_tool.audit.trend import parse_period
 
     try:
         return parse_period(value)
     except ValueError as error:
-        raise click.BadParameter(str(error), ctx, param, param_hint="--every") from None
+        hint = f"--{param.name}" if param.name else None
+        raise click.BadParameter(str(error), ctx, param, param_hint=hint) from None
 
 
 @cli.command()
@@ -160,3 +168,70 @@ def trend(ctx: click.Context, since: Any, until: Any, every: Period, output_form
             fg="yellow",
         )
     click.echo(TREND_REPORTERS[output_format](Trend(every.text, tuple(points))), nl=False)
+
+
+@cli.command()
+@click.option(
+    "--model",
+    "models",
+    multiple=True,
+    metavar="ID",
+    help="A model to show (repeatable; default: every production model).",
+)
+@click.option("--team", default=None, metavar="TEAM", help="Only the models of this team.")
+@click.option(
+    "--period",
+    default="P7D",
+    show_default=True,
+    callback=_period,
+    help="Spacing of the points as an ISO 8601 duration: P7D, P14D, P1M...",
+)
+@click.option(
+    "--points",
+    type=click.IntRange(min=1),
+    default=26,
+    show_default=True,
+    help="How many period ends, the last one at --as-of.",
+)
+@as_of_option
+@ref_option
+@format_option(METRICS_REPORTERS)
+@click.pass_context
+def metrics(
+    ctx: click.Context,
+    models: tuple[str, ...],
+    team: str | None,
+    period: Period,
+    points: int,
+    as_of: Any,
+    ref: str | None,
+    output_format: str,
+) -> None:
+    """Operating metrics over time: failed deployments (90 days), retraining backlog,
+    cost per 1,000 inferences and every other figure of the models' operations.metrics
+    and of the metrics snapshots, at the end of each period, from the git history up to
+    --ref (default HEAD).
+
+    A figure counts from its own date (as_of, observed_at), not from its commit's. Each
+    line shows the last values, the change since the previous point and the direction
+    against the threshold: worse, better, steady, breached, no-previous or missing. A
+    version that does not validate is listed as a gap.
+
+    \b
+    Example:
+      compliance-tool metrics --team fraud-analytics --as-of 2026-12-01
+      compliance-tool metrics --model fraud-scoring --points 8 --format json
+    """
+    from compliance_tool.audit.metric_series import metric_history
+
+    root = locate(ctx.obj["repo"])
+    result = metric_history(
+        root,
+        ref=ref,
+        as_of=as_of_date(as_of),
+        period=period,
+        points=points,
+        models=set(models) or None,
+        team=team,
+    )
+    click.echo(METRICS_REPORTERS[output_format](result), nl=False)

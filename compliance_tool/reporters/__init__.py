@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 if TYPE_CHECKING:
     from compliance_tool.audit.history import RecordHistory
+    from compliance_tool.audit.metric_series import MetricHistory
     from compliance_tool.audit.semantic_diff import SemanticDiff
     from compliance_tool.audit.trend import Trend
     from compliance_tool.audit.verify import VerifyReport
@@ -134,6 +135,9 @@ CONTINUITY_REPORTERS: Registry[Continuity] = Registry(
 DUE_REPORTERS: Registry[Due] = Registry(
     {"text": "due:render_text", "json": "due:render_json", "ics": "due:render_ics"}
 )
+METRICS_REPORTERS: Registry[MetricHistory] = Registry(
+    {"text": "metrics:render_text", "json": "metrics:render_json"}
+)
 
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
@@ -148,5 +152,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "reconcile": RECONCILE_REPORTERS,
     "continuity": CONTINUITY_REPORTERS,
     "due": DUE_REPORTERS,
+    "metrics": METRICS_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""

@@ -22,6 +22,7 @@ from markdown_it import MarkdownIt
 from support.git import BOB, Script
 
 from compliance_tool.audit.history import record_history
+from compliance_tool.audit.metric_series import metric_history
 from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
 from compliance_tool.audit.trend import Trend, compute_trend, parse_period
 from compliance_tool.audit.verify import verify_report
@@ -41,6 +42,7 @@ from compliance_tool.reporters import (
     DUE_REPORTERS,
     HISTORY_REPORTERS,
     LINEAGE_REPORTERS,
+    METRICS_REPORTERS,
     REGISTRIES,
     SCENARIO_REPORTERS,
     TREND_REPORTERS,
@@ -147,6 +149,7 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "reconcile": [reconcile(head, AS_OF)],
         "continuity": [continuity(head, AS_OF), continuity(head, AS_OF, without=("bkumar",))],
         "due": [due(head, AS_OF), due(head, AS_OF, team="ml-platform")],
+        "metrics": [metric_history(root, as_of=AS_OF, period=parse_period("P1M"), points=3)],
     }
 
 
@@ -246,6 +249,7 @@ def _choices(command: str) -> list[str]:
         ("lineage", LINEAGE_REPORTERS),
         ("verify", VERIFY_REPORTERS),
         ("due", DUE_REPORTERS),
+        ("metrics", METRICS_REPORTERS),
     ],
 )
 def test_the_cli_offers_the_registered_formats(command: str, registry: Registry[Any]) -> None:

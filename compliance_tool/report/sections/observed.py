@@ -22,7 +22,7 @@ from compliance_tool.checks.reconcile import (
     Serving,
     Snapshot,
 )
-from compliance_tool.checks.thresholds import figure
+from compliance_tool.checks.thresholds import METRIC_LABELS, figure
 from compliance_tool.report.sections.common import Evaluated
 from compliance_tool.report.sections.model_detail import humanise_duration
 from compliance_tool.repository.kinds import Kind, Lifecycle
@@ -49,15 +49,6 @@ PLAIN: dict[FindingKind, str] = {
     FindingKind.STALE_OBSERVATION: "The snapshot is too old to rely on",
 }
 """Each kind of disagreement as a risk officer reads it."""
-
-METRIC_LABELS: dict[str, str] = {
-    "failed_deployments_90d": "failed deployments (90 days)",
-    "retraining_backlog_days": "retraining backlog (days)",
-    "cost_per_1k_inferences_usd": "cost per 1k inferences (USD)",
-    "latency_p99_ms": "latency p99 (ms)",
-    "data_drift": "data drift",
-    "availability": "availability",
-}
 
 
 @dataclass(frozen=True, slots=True)
