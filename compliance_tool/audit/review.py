@@ -19,7 +19,13 @@ import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
-from compliance_tool.audit.metric_series import HEADLINE_METRICS, MetricSeries, metric_history
+from compliance_tool.audit.metric_series import (
+    DECLARED,
+    HEADLINE,
+    LABELS,
+    MetricSeries,
+    metric_history,
+)
 from compliance_tool.audit.trend import Period, commit_on_or_before
 from compliance_tool.checks.due import Obligation, due
 from compliance_tool.checks.engine import CheckResult, Result
@@ -29,7 +35,7 @@ from compliance_tool.checks.schedule import handovers, parse_schedule
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
 from compliance_tool.repository.loader import Inventory, Record
-from compliance_tool.repository.session import Where, open_inventory
+from compliance_tool.repository.session import Where, default_ref, open_inventory
 
 DUE_HORIZON = dt.timedelta(days=30)
 """How far ahead the pack lists what falls due (at least one period)."""
@@ -111,6 +117,8 @@ class Handover:
 class Decision:
     urgency: int
     """0 is the most urgent."""
+    day: dt.date | None
+    """When it fell or falls due, where it has a date (earlier first within an urgency)."""
     text: str
     owner: str
     where: str
@@ -149,6 +157,7 @@ def review_pack(
 ) -> ReviewPack:
     """The review pack of the meeting on ``as_of``; InventoryError when the records at
     ``ref`` do not validate (a past commit that does not is a note, not an error)."""
+    ref = ref if ref is not None else default_ref(root)
     inventory = open_inventory(Where(root, ref))
     previous = period.end(as_of, -1) if period.months else as_of - dt.timedelta(period.days)
     until = period.end(as_of, 1)
@@ -206,7 +215,7 @@ def _previous_check(
 ) -> tuple[CheckResult | None, str | None]:
     """The findings of the previous review: the last commit on or before that day,
     evaluated on that day; None (with a note) when there is none or it does not validate."""
-    commit = commit_on_or_before(root, ref or "HEAD", previous) if ref != "" else None
+    commit = commit_on_or_before(root, ref, previous) if ref is not None else None
     if commit is None:
         notes.append(
             f"no commit on or before {previous}: every open finding is listed as open, none as new"
@@ -257,12 +266,12 @@ def _teams(
     inventory: Inventory, models: list[Record], series: tuple[MetricSeries, ...]
 ) -> tuple[TeamReview, ...]:
     """The models by team (teams by name), each with its three headline figures."""
-    by_key = {(s.model, s.metric): s for s in series}
+    by_key = {(s.model, s.metric): s for s in series if s.source == DECLARED}
     grouped: dict[str, list[ModelReview]] = {}
     for model in models:
         headlines = tuple(
-            Headline(metric, label, by_key[(model.id, metric)])
-            for metric, label in HEADLINE_METRICS.items()
+            Headline(metric, LABELS.get(metric, metric), by_key[(model.id, metric)])
+            for metric in HEADLINE
             if (model.id, metric) in by_key
         )
         line, _ = model.position()
@@ -294,6 +303,7 @@ def _incidents(
 ) -> tuple[IncidentLine, ...]:
     """Incidents opened or closed in the period, and those still open, with their review."""
     reviews = {o.record_id: o for o in obligations if o.kind == "post-incident-review"}
+    pending = {o.record_id for o in obligations if o.record_kind is Kind.INCIDENT}
     lines = []
     for incident in inventory.records(Kind.INCIDENT):
         affected = tuple(str(m) for m in incident.data.get("models") or ())
@@ -303,7 +313,7 @@ def _incidents(
         resolved = parse_datetime(incident.data.get("resolved_at"))
         opened = detected is not None and previous < detected.date() <= as_of
         closed = resolved is not None and previous < resolved.date() <= as_of
-        if not (opened or closed or resolved is None):
+        if not (opened or closed or resolved is None or incident.id in pending):
             continue
         review, late = _review_state(incident, reviews.get(incident.id))
         lines.append(
@@ -401,20 +411,26 @@ def _decisions(
                     decisions.append(
                         Decision(
                             0,
-                            f"{model.id}: {headline.label} at {headline.series.latest_text}"
-                            f" is beyond its threshold ({headline.series.threshold_text}):"
+                            None,
+                            f"{model.id}: {headline.label} at {headline.series.latest:g}"
+                            f" is beyond its threshold ({headline.series.threshold}):"
                             " act or accept",
                             model.rotation or team.id,
                             f"{model.path}:{model.line}",
                         )
                     )
     decisions += [
-        Decision(1, f"{i.id}: post-incident review {i.review}", i.models[0], i.path)
+        Decision(1, None, f"{i.id}: post-incident review {i.review}", i.models[0], i.path)
         for i in incidents
         if i.review_late
     ]
     decisions += [
-        Decision(2, f"new {f.severity} finding {f.rule} on {f.subject}: {f.message}", "", f"{f.path}:{f.line}")
+        Decision(
+            2,
+            f"new {f.severity} finding {f.rule} on {f.subject}: {f.message}",
+            "",
+            f"{f.path}:{f.line}",
+        )
         for f in new
         if Severity.parse(f.severity) >= Severity.HIGH
     ]
@@ -423,10 +439,13 @@ def _decisions(
             decisions.append(
                 Decision(
                     3 if obligation.overdue else 4,
+                    obligation.date,
                     f"{obligation.title} ({'overdue since' if obligation.overdue else 'due'}"
                     f" {obligation.date})",
                     ", ".join(r.id for r in obligation.responsible),
                     obligation.location,
                 )
             )
-    return tuple(sorted(decisions, key=lambda d: (d.urgency, d.where, d.text)))
+    return tuple(
+        sorted(decisions, key=lambda d: (d.urgency, d.day or dt.date.min, d.where, d.text))
+    )

@@ -1,4 +1,5 @@
-"""The operating rhythm: what falls due, as text, JSON or a calendar feed."""
+"""The operating rhythm: what falls due (text, JSON or a calendar feed) and the pack of
+the weekly operating review (Markdown or PDF)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from compliance_tool.cli.app import (
     emit,
     format_option,
     ref_option,
+    say,
     say_notes,
     where_of,
 )
@@ -112,3 +114,103 @@ def due(
     emit([(output_format, output)], lambda name: DUE_REPORTERS[name](result))
     say_notes(inventory)
     ctx.exit(EXIT_OK if result.passed else EXIT_FINDINGS)
+
+
+def _period_value(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    from compliance_tool.audit.trend import parse_period
+
+    try:
+        return parse_period(value)
+    except ValueError as error:
+        raise click.BadParameter(f"{error}", ctx=ctx, param=param) from None
+
+
+@cli.command()
+@click.option(
+    "--period",
+    default="P7D",
+    show_default=True,
+    callback=_period_value,
+    metavar="DURATION",
+    help="Time between two reviews, an ISO 8601 duration (P7D, P14D, P1M).",
+)
+@click.option("--team", default=None, metavar="TEAM", help="Only this team's models (a Team id).")
+@as_of_option
+@ref_option
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["markdown", "pdf"]),
+    default="markdown",
+    show_default=True,
+    help="Markdown to stdout (or --output), or a PDF.",
+)
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File to write (default: stdout for Markdown, reports/review-DATE-COMMIT.pdf for a PDF).",
+)
+@click.option("--sign", is_flag=True, help="Sign the PDF as the report is signed.")
+@click.option("--meaning", default=None, help="What the signature means (with --sign).")
+@click.option(
+    "--allow-without-tsa",
+    is_flag=True,
+    help="Sign without a trusted time-stamp when the time-stamp authority cannot be reached.",
+)
+@click.pass_context
+def review(
+    ctx: click.Context,
+    period: Any,
+    team: str | None,
+    as_of: Any,
+    ref: str | None,
+    output_format: str,
+    output: Path | None,
+    sign: bool,
+    meaning: str | None,
+    allow_without_tsa: bool,
+) -> None:
+    """The pack of one operating review, as an agenda, most urgent first: the decisions
+    needed; per team and production model the three headline figures (failed
+    deployments in 90 days, retraining backlog, cost per 1,000 inferences) with their
+    weekly series and direction since the previous review; incidents opened and closed
+    in the period and their post-incident review; findings new and resolved since the
+    previous review (the last commit on or before AS_OF minus PERIOD, evaluated on that
+    day); what falls due in the next 30 days (or period); and the on-call hand-overs of
+    the coming period.
+
+    Exit 0 when the pack was written, whatever it shows; 2 on bad input (an unknown
+    team, a period that is not a duration, records that do not validate at REF).
+
+    \b
+    Example:
+      compliance-tool review --as-of 2026-12-01
+      compliance-tool review --team ml-sre --format pdf --output review.pdf --sign
+    """
+    from compliance_tool.audit.review import review_pack
+
+    where = where_of(ctx, ref)
+    pack = review_pack(where.root, ref=ref, as_of=as_of_date(as_of), period=period, team=team)
+    if output_format == "markdown":
+        from compliance_tool.reporters.review import render_markdown
+
+        emit([("markdown", output)], lambda _name: render_markdown(pack))
+    else:
+        from compliance_tool.report.review import build_review_pdf, default_output
+
+        built = build_review_pdf(
+            pack,
+            where.root,
+            output or default_output(where.root, pack),
+            sign=sign,
+            meaning=meaning,
+            allow_without_tsa=allow_without_tsa,
+        )
+        for notice in built.notices:
+            say(notice, fg="yellow")
+        signature = "unsigned" if built.signer is None else f"signed by {built.signer}"
+        say(f"wrote {built.path} ({built.size // 1024} KiB, {signature})")
+        for note in pack.notes:  # the Markdown has them in its last section
+            say(f"note: {note}")
+    ctx.exit(EXIT_OK)

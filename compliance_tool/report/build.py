@@ -35,7 +35,7 @@ from compliance_tool.report.signing_pdf import sign_pdf
 from compliance_tool.repository.config import CONFIG_FILE, load_config
 from compliance_tool.repository.kinds import linked_files
 from compliance_tool.repository.loader import Inventory
-from compliance_tool.repository.session import Where, open_inventory
+from compliance_tool.repository.session import Where, default_ref, open_inventory
 from compliance_tool.repository.sources import open_repo, repo_prefix
 from compliance_tool.repository.writing import write_outputs
 from compliance_tool.scenarios.runner import scenario_outcomes
@@ -124,7 +124,7 @@ def build_report(request: ReportRequest) -> BuiltReport:
     error of the subsystem that failed) when it cannot, with no file left behind."""
     root, as_of = request.root, request.as_of
     settings = resolve_settings(request, load_config(root))
-    ref = request.ref if request.ref is not None else _default_ref(root)
+    ref = request.ref if request.ref is not None else default_ref(root)
     inventory = open_inventory(Where(root, ref))
     commit = inventory.source.commit
     if settings.sign:  # a planted key folder is refused before any file is created
@@ -199,18 +199,6 @@ def report_manifest(
         "observations": observation_list(inventory.source),
         "findings_sha256": sha256_hex(findings),
     }
-
-
-def _default_ref(root: Path) -> str | None:
-    """HEAD when the repository is in git and has commits; the working tree otherwise."""
-    import git
-
-    try:
-        repo = git.Repo(root, search_parent_directories=True)
-        repo.head.commit  # noqa: B018 - raises when there is no commit yet
-    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
-        return None
-    return "HEAD"
 
 
 def _uncommitted_notice(root: Path, scope: GovernanceScope) -> list[str]:

@@ -124,7 +124,9 @@ def line_chart(
 
 
 def sparkline(
-    values: Sequence[float | None], limit: float | None = None, size: tuple[float, float] = (1.5, 0.42)
+    values: Sequence[float | None],
+    limit: float | None = None,
+    size: tuple[float, float] = (1.5, 0.42),
 ) -> str:
     """A small line of a weekly series without axes: the last point marked, a gap where a
     week has no figure, and the threshold as a dashed line when it is within sight."""

@@ -18,13 +18,25 @@ from compliance_tool.report.sections.cover import css_string
 from compliance_tool.report.signing_config import signing_config_from_env
 from compliance_tool.report.signing_keys import check_development_folder, load_signer
 from compliance_tool.report.signing_pdf import sign_pdf
-from compliance_tool.reporters.review import ARROWS, DIRECTION_WORDS, change_text, figure, render_markdown
+from compliance_tool.reporters.review import (
+    ARROWS,
+    DIRECTION_WORDS,
+    change_text,
+    figure,
+    render_markdown,
+)
 from compliance_tool.repository.config import load_config
 from compliance_tool.repository.writing import write_outputs
 
 DEFAULT_MEANING = "Prepared for the weekly operating review"
 
-_CLASS = {"worse": "warn", "better": "good", "steady": "none", "breached": "bad", "no-previous": "none"}
+_CLASS = {
+    "worse": "warn",
+    "better": "good",
+    "steady": "none",
+    "breached": "bad",
+    "no-previous": "none",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +84,9 @@ def _figures(pack: ReviewPack) -> dict[str, tuple[Figure, ...]]:
             for headline in model.headlines:
                 series = headline.series
                 values = [p.value for p in series.points]
-                drawn = sum(v is not None for v in values) >= 2
+                known = [i for i, v in enumerate(values) if v is not None]
+                values = values[known[0] :] if known else []  # from the first figure on
+                drawn = len(known) >= 2
                 rows.append(
                     Figure(
                         label=headline.label,
@@ -80,7 +94,7 @@ def _figures(pack: ReviewPack) -> dict[str, tuple[Figure, ...]]:
                         change=change_text(series),
                         arrow=ARROWS.get(series.direction, ""),
                         css=_CLASS.get(series.direction, "none"),
-                        threshold=series.threshold_text or "no threshold",
+                        threshold=series.threshold or "no threshold",
                         chart=svg_data(sparkline(values, series.limit)) if drawn else None,
                     )
                 )

@@ -17,9 +17,17 @@ DIRECTION_WORDS = {
     "better": "better",
     "steady": "steady",
     "breached": "beyond threshold",
-    "no-previous": "no previous figure",
+    "no-previous": "no earlier figure",
+    "missing": "no figure",
 }
-ARROWS = {"worse": "▲", "better": "▼", "steady": "▶", "breached": "⚠", "no-previous": "·"}
+ARROWS = {
+    "worse": "▲",
+    "better": "▼",
+    "steady": "▶",
+    "breached": "⚠",
+    "no-previous": "·",
+    "missing": "·",
+}
 
 
 def sparkline(values: Sequence[float | None]) -> str:
@@ -27,6 +35,7 @@ def sparkline(values: Sequence[float | None]) -> str:
     known = [v for v in values if v is not None]
     if not known:
         return ""
+    values = values[next(i for i, v in enumerate(values) if v is not None) :]
     low, high = min(known), max(known)
     span = (high - low) or 1.0
     return "".join(
@@ -38,8 +47,8 @@ def figure(series: MetricSeries, value: float | None) -> str:
     """A figure as a reader writes it: counts without decimals, money with two."""
     if value is None:
         return "missing"
-    if series.metric.startswith("cost"):
-        return f"${value:,.2f}"
+    if series.metric.startswith("cost"):  # a cent is a tenth of a small budget
+        return f"${value:,.2f}" if abs(value) >= 0.1 or value == 0 else f"${value:,.3f}"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
@@ -48,10 +57,11 @@ def change_text(series: MetricSeries) -> str:
     words = DIRECTION_WORDS.get(series.direction, series.direction)
     if series.change is None:
         return words
+    since = f" since {series.previous_end}" if series.previous_end else ""
     sign = "+" if series.change > 0 else ("−" if series.change < 0 else "±")
     amount = figure(series, abs(series.change)).lstrip("$")
     money = "$" if series.metric.startswith("cost") else ""
-    return f"{sign}{money}{amount}, {words}"
+    return f"{sign}{money}{amount}{since}, {words}"
 
 
 def headline_cell(headline: Headline) -> str:
@@ -116,7 +126,7 @@ def _figures(pack: ReviewPack) -> list[str]:
     ]
     for team in pack.teams:
         lines += [f"### {escape(team.name)}", ""]
-        labels = [h.label for h in team.models[0].headlines] if team.models[0].headlines else []
+        labels = [h.label[:1].upper() + h.label[1:] for h in team.models[0].headlines]
         header = ["Model", *labels] if labels else ["Model", "Figures"]
         rows = [
             [code(m.id), *(headline_cell(h) for h in m.headlines)]
@@ -160,15 +170,29 @@ def _findings(pack: ReviewPack) -> list[str]:
         if not changes:
             continue
         rows = [
-            [escape(c.severity), code(c.rule), code(c.subject), escape(c.message), code(f"{c.path}#L{c.line}")]
+            [
+                escape(c.severity),
+                code(c.rule),
+                code(c.subject),
+                escape(c.message),
+                code(f"{c.path}#L{c.line}"),
+            ]
             for c in changes
         ]
-        lines += [f"**{title}**", "", *_table(["Severity", "Rule", "Subject", "Finding", "Where"], rows), ""]
+        lines += [
+            f"**{title}**",
+            "",
+            *_table(["Severity", "Rule", "Subject", "Finding", "Where"], rows),
+            "",
+        ]
     return lines
 
 
 def _due(pack: ReviewPack) -> list[str]:
-    lines = [f"## 5. Falling due (overdue, and up to {max((o.date for o in pack.due), default=pack.until)})", ""]
+    lines = [
+        f"## 5. Falling due (overdue, and up to {max((o.date for o in pack.due), default=pack.until)})",
+        "",
+    ]
     if not pack.due:
         return [*lines, "Nothing falls due.", ""]
     rows = [
@@ -187,7 +211,11 @@ def _due(pack: ReviewPack) -> list[str]:
 def _handovers(pack: ReviewPack) -> list[str]:
     lines = [f"## 6. On-call hand-overs, {pack.as_of} – {pack.until}", ""]
     if not pack.handovers:
-        return [*lines, "No hand-over in the coming period (or no rotation states its schedule).", ""]
+        return [
+            *lines,
+            "No hand-over in the coming period (or no rotation states its schedule).",
+            "",
+        ]
     rows = [
         [
             escape(h.at.replace("T", " ")),

@@ -237,3 +237,15 @@ def _files_naming(repo: git.Repo, word: str, ref: str | None, prefix: str) -> li
         raise git_failure(error, f"looking for the files that name '{word}'") from None
     # at a commit git grep prefixes each path with "<commit>:"
     return [hit.split(":", 1)[-1] if ref is not None else hit for hit in hits.split("\0") if hit]
+
+
+def default_ref(root: Path) -> str | None:
+    """HEAD when the repository is in git and has commits; the working tree otherwise."""
+    import git
+
+    try:
+        repo = git.Repo(root, search_parent_directories=True)
+        repo.head.commit  # noqa: B018 - raises when there is no commit yet
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError, ValueError):
+        return None
+    return "HEAD"
