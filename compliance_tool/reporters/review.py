@@ -47,8 +47,9 @@ def figure(series: MetricSeries, value: float | None) -> str:
     """A figure as a reader writes it: counts without decimals, money with two."""
     if value is None:
         return "missing"
-    if series.metric.startswith("cost"):  # a cent is a tenth of a small budget
-        return f"${value:,.2f}" if abs(value) >= 0.1 or value == 0 else f"${value:,.3f}"
+    if series.metric.startswith("cost"):  # to a tenth of a cent, which small budgets need
+        text = f"{value:,.3f}"
+        return "$" + (text[:-1] if text.endswith("0") else text)
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
