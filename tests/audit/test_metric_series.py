@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from support.cli import run
-from support.git import Script, isolated_config
+from support.git import ALICE, Script, identity, isolated_config
 from support.repos import REPO_ROOT
 from support.schemas import load_schema, messages, validator_for
 
@@ -258,3 +258,28 @@ def test_bad_input_exits_2(weeks: tuple[Path, dict[str, str]], args: list[str], 
     result = run("--repo", root, "metrics", "--as-of", "2026-03-31", *args)
     assert result.exit_code == 2
     assert said in result.output
+
+
+def test_a_figure_written_on_a_merged_branch_counts(tmp_path: Path) -> None:
+    """The branch's weekly figure is overwritten before the merge, so the merge commit
+    itself changes nothing against its first parent: the figure is only in the branch's
+    commit, which the first-parent line alone would never show."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in isolated_config(tmp_path / "git-home").items():
+            patch.setenv(name, value)
+        script = Script.minimal(tmp_path / "repo")
+        base = script.read(M1)
+        script.write(M1, base + _metrics("2026-03-01", cost_per_1k_inferences_usd=0.30))
+        script.commit("figures of 1 March", "2026-03-02T09:00:00+00:00")
+        script.git("checkout", "-q", "-b", "figures")
+        script.write(M1, base + _metrics("2026-03-16", cost_per_1k_inferences_usd=0.35))
+        script.commit("figures of 16 March", "2026-03-17T09:00:00+00:00")
+        script.write(M1, base + _metrics("2026-03-01", cost_per_1k_inferences_usd=0.30))
+        script.commit("back to the figures of 1 March", "2026-03-18T09:00:00+00:00")
+        script.git("checkout", "-q", "main")
+        for name, value in identity(ALICE, when="2026-03-19T09:00:00+00:00").items():
+            patch.setenv(name, value)
+        script.git("merge", "-q", "--no-ff", "--no-edit", "figures")
+        history = metric_history(script.root, as_of=AS_OF, period=WEEKLY, points=4)
+    cost = _one(history, "m1", "cost_per_1k_inferences_usd")
+    assert _values(cost) == [0.30, 0.35, 0.35, 0.35]
