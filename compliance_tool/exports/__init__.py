@@ -45,6 +45,19 @@ class Exporter:
 
 _ALL: tuple[Exporter, ...] = (
     # one line per format, in the order ``export --help`` lists them
+    Exporter(
+        "model-cards",
+        "model_cards:model_cards",
+        "one Markdown model card per model, Hugging Face metadata in front matter",
+        "docs/model-cards",
+        folder=True,
+    ),
+    Exporter(
+        "backstage",
+        "backstage:backstage",
+        "Backstage catalogue entities: models, datasets, people and teams",
+        "catalog/catalog-info.yaml",
+    ),
 )
 
 EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in _ALL}
