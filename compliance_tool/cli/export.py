@@ -59,7 +59,7 @@ def export_command(
 
     root = locate(ctx.obj["repo"])
     exporter = EXPORTERS[format_name]
-    request, exported = export(exporter, root, ref, as_of_date(as_of))
+    request, exported = export(exporter, root, ref, as_of_date(as_of), as_of is not None)
     target = destination(exporter, root, request.config, output)
     files = targets(exporter, exported, target.absolute())
     say_warnings(exported.notes)

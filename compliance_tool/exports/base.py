@@ -28,6 +28,9 @@ class ExportRequest:
     inventory: Inventory
     as_of: dt.date
     config: Mapping[str, Any]
+    as_of_given: bool = False
+    """Whether the date was asked for (``--as-of``), not today's by default: an export
+    that pins its own date in the configuration yields to an explicit one."""
 
     def settings(self, name: str) -> Mapping[str, Any]:
         """The ``export.<name>`` section of compliance-tool.yaml (empty when absent)."""
@@ -45,7 +48,7 @@ class Exported:
 
 
 def export(
-    exporter: Exporter, root: Path, ref: str | None, as_of: dt.date
+    exporter: Exporter, root: Path, ref: str | None, as_of: dt.date, as_of_given: bool = False
 ) -> tuple[ExportRequest, Exported]:
     """The files of ``exporter`` for the repository at ``ref`` (the working tree when
     None), with the request they were made from; InventoryError, before anything is
@@ -59,7 +62,7 @@ def export(
             hint="run 'compliance-tool validate' and fix them first",
             details=[p.format() for p in result.problems],
         )
-    request = ExportRequest(root, inventory, as_of, config_of(inventory.source))
+    request = ExportRequest(root, inventory, as_of, config_of(inventory.source), as_of_given)
     return request, exporter.load()(request)
 
 

@@ -13,8 +13,8 @@ monitoring thresholds, the validation status and the model's open findings.
 
 The findings depend on the evaluation date. A card committed to the repository and
 checked by ``export model-cards --check`` must not change by itself overnight, so the date
-is ``export.model-cards.as_of`` of compliance-tool.yaml when set (the committed cards
-change only when that date, or a record, does), else ``--as-of`` (default: today).
+is ``--as-of`` when given, else ``export.model-cards.as_of`` of compliance-tool.yaml when
+set (the committed cards change only when that date, or a record, does), else today.
 
 Everything taken from a record is data: it is escaped for Markdown in the body and
 written into the front matter by a YAML dumper.
@@ -64,9 +64,10 @@ def model_cards(request: ExportRequest) -> Exported:
 
 
 def _evaluation_date(request: ExportRequest) -> tuple[dt.date, tuple[str, ...]]:
-    """The date the cards' evaluation is taken at, and a note when it is not ``--as-of``."""
+    """The date the cards' evaluation is taken at: ``--as-of``, else the configured date
+    (with a note saying so), else today."""
     pinned = request.settings(NAME).get("as_of")
-    if pinned is None:
+    if pinned is None or request.as_of_given:
         return request.as_of, ()
     day = parse_date(pinned)
     if day is None:
@@ -77,7 +78,7 @@ def _evaluation_date(request: ExportRequest) -> tuple[dt.date, tuple[str, ...]]:
     if day == request.as_of:
         return day, ()
     return day, (
-        f"the model cards are evaluated on {day} (export.{NAME}.as_of), not on {request.as_of}",
+        f"the model cards are evaluated on {day} (export.{NAME}.as_of; --as-of overrides it)",
     )
 
 

@@ -148,9 +148,16 @@ def test_check_fails_when_a_card_drifts_from_its_record(sample: Path) -> None:
 
 
 def test_the_evaluation_date_is_pinned_by_the_configuration(sample: Path) -> None:
+    """Without --as-of the configured date holds (the committed cards do not go stale
+    overnight); an explicit --as-of wins over it."""
+    pinned = invoke("--repo", sample, "export", "model-cards", "--check")
+    assert pinned.exit_code == 0, pinned.output
+    assert "evaluated on 2026-11-26 (export.model-cards.as_of; --as-of overrides it)" in (
+        pinned.output
+    )
     later = invoke("--repo", sample, "export", "model-cards", "--check", "--as-of", "2027-06-01")
-    assert later.exit_code == 0, later.output
-    assert "evaluated on 2026-11-26 (export.model-cards.as_of), not on 2027-06-01" in later.output
+    assert later.exit_code == 1
+    assert "+  evaluated_on: '2027-06-01'" in later.output
     config = sample / "compliance-tool.yaml"
     edit(config, "model-cards: {as_of: 2026-11-26}", "model-cards: {as_of: soon}")
     try:
