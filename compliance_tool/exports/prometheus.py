@@ -200,7 +200,7 @@ def _described(name: str, limit: Mapping[str, Any]) -> str:
 
 def _annotations(model: PagingModel, threshold: str, severity: str) -> dict[str, str]:
     found = {
-        "summary": f"{model.id}: {threshold} ({severity}), now {{{{ $value }}}}",
+        "summary": f"{model.id}: {threshold} ({severity})",
         "description": (
             f"{model.record.path} declares {threshold}. Rotation {model.rotation} answers for "
             "this model."
