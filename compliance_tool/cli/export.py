@@ -52,7 +52,7 @@ def export_command(
     \b
     Example:
       compliance-tool export prometheus-rules --check
-      compliance-tool export cyclonedx --output bom.json
+      compliance-tool export alertmanager --output alertmanager.yml
     """
     from compliance_tool.exports.base import check_target, destination, export, stale, targets
     from compliance_tool.repository.writing import write_outputs

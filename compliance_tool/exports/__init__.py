@@ -46,6 +46,18 @@ class Exporter:
 _ALL: tuple[Exporter, ...] = (
     # one line per format, in the order ``export --help`` lists them
     Exporter(
+        "prometheus-rules",
+        "prometheus:prometheus_rules",
+        "Prometheus alerting rules of every production model's thresholds",
+        "monitoring/prometheus/model-alerts.rules.yaml",
+    ),
+    Exporter(
+        "alertmanager",
+        "alertmanager:alertmanager_config",
+        "Alertmanager routes and receivers: each model's alerts to its rotation",
+        "monitoring/alertmanager/alertmanager.yml",
+    ),
+    Exporter(
         "model-cards",
         "model_cards:model_cards",
         "one Markdown model card per model, Hugging Face metadata in front matter",
