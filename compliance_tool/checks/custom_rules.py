@@ -23,6 +23,7 @@ from compliance_tool.checks.facts import (
     parse_datetime,
     parse_duration,
 )
+from compliance_tool.checks.schedule import parse_schedule, shifts
 from compliance_tool.repository.kinds import Kind
 
 
@@ -380,16 +381,115 @@ class GovernanceValidator(cerberus.Validator):
             return
         document = self.root_document
         trainings = document.get("training") if isinstance(document.get("training"), dict) else {}
-        for role in _as_list(value):
-            found = self._fact("role", str(role))
-            if found is None:
-                continue
-            requires = json.loads(found)
+        for role, requires in self._role_requirements(_as_list(value)):
             missing = [t for t in requires.get("trainings") or () if not trainings.get(t)]
             if missing:
                 self._error(field, f"role '{role}' requires the training {', '.join(missing)}")
             if requires.get("access_review") and not document.get("access_review"):
                 self._error(field, f"role '{role}' requires an access review (access_review)")
+
+    def _role_requirements(self, roles: list[Any]) -> list[tuple[str, dict[str, Any]]]:
+        """(role, what its Role record requires) of each role that has a Role record."""
+        found = []
+        for role in roles:
+            requires = self._fact("role", str(role))
+            if requires is not None:
+                found.append((str(role), json.loads(requires)))
+        return found
+
+    def _validate_covers_week(self, constraint: Any, field: str, value: Any) -> None:
+        """The rotation (by id) has someone on call every hour of the week that holds
+        today, in its schedule's time zone: its ``schedule`` is structured (time zone,
+        layers, overrides) and leaves no gap. Each gap is named in local days and times.
+
+        Example: ``operations: {schema: {oncall: {covers_week: true}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if not constraint:
+            return
+        monday = self.facts.as_of - dt.timedelta(days=self.facts.as_of.weekday())
+        self._fact("between", f"{monday}|{monday + dt.timedelta(days=6)}")
+        found = self._fact("week_gaps", f"{value}|{monday}")
+        if found is None:
+            self._error(field, f"'{value}' is not a rotation in the inventory")
+        elif found == "free text":
+            self._error(
+                field, f"rotation '{value}' states its schedule as free text: its cover is unknown"
+            )
+        elif isinstance(found, str):
+            self._error(field, f"the schedule of rotation '{value}' is {found}")
+        for gap in found if isinstance(found, tuple) else ():
+            self._error(field, f"no one on call {gap} (rotation '{value}')")
+
+    def _coming_shifts(self, period: str) -> list[tuple[str, str, str, dt.date]]:
+        """(person, when in words, layer, last local day) of each shift of this rotation
+        (the record) from today's local midnight for ``period``; none without a
+        computable schedule (validation reports why)."""
+        try:
+            schedule = parse_schedule(self.root_document)
+        except ValueError:
+            return []
+        if schedule is None:
+            return []
+        zone = schedule.time_zone
+        start = dt.datetime.combine(self.today, dt.time(), zone)
+        found = []
+        for shift in shifts(schedule, start, start + parse_duration(period)):
+            left, right = shift.start.astimezone(zone), shift.end.astimezone(zone)
+            words = f"{left:%a %Y-%m-%d %H:%M}–{right:%a %Y-%m-%d %H:%M} {zone.key}"
+            last = (right - dt.timedelta(microseconds=1)).date()
+            found.append((shift.person, words, shift.layer, last))
+        return found
+
+    def _validate_shifts_within_contract(self, constraint: Any, field: str, value: Any) -> None:
+        """No shift of the rotation (this record) from today for the given ISO 8601
+        period falls, wholly or partly, to a person after their contract has ended
+        (``affiliation.contract_end``). Use it on ``id``; each person is named with
+        their first such shift.
+
+        Example: ``id: {shifts_within_contract: P28D}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        told: set[str] = set()
+        for person, words, layer, last in self._coming_shifts(constraint):
+            end = parse_date((self._fact("affiliation", person) or (None, None, None))[2])
+            if end is not None and last > end and person not in told:
+                told.add(person)
+                self._error(
+                    field,
+                    f"'{person}' is on call {words} ({layer}), after their contract ended on {end}",
+                )
+
+    def _validate_shifts_trained(self, constraint: Any, field: str, value: Any) -> None:
+        """No shift of the rotation (this record) from today for the given ISO 8601
+        period falls to a person who lacks a training that one of their roles requires
+        (the Role record's ``requires.trainings``, recorded under the person's
+        ``training``). Use it on ``id``; each person is named with their first shift.
+
+        Example: ``id: {shifts_trained: P28D}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        told: set[str] = set()
+        for person, words, layer, _ in self._coming_shifts(constraint):
+            if person in told:
+                continue
+            told.add(person)
+            roles = (self._fact("person", person) or (None, None, ()))[2]
+            trainings = json.loads(self._fact("training", person))
+            for role, requires in self._role_requirements(list(roles)):
+                missing = [t for t in requires.get("trainings") or () if not trainings.get(t)]
+                if missing:
+                    self._error(
+                        field,
+                        f"'{person}' is on call {words} ({layer}) without the training "
+                        f"{', '.join(missing)} that role '{role}' requires",
+                    )
 
     def _validate_repo_file(self, constraint: Any, field: str, value: Any) -> None:
         """The value is the path of a file that exists inside the repository (at the

@@ -160,11 +160,35 @@ class Facts:
             if role is None:
                 return None
             return json.dumps(role.data.get("requires") or {}, sort_keys=True, default=str)
+        if name == "training":  # the person's training record: name -> date
+            record = self.inventory.record(Kind.PERSON, key)
+            training = record.data.get("training") if record is not None else None
+            return json.dumps(training if isinstance(training, dict) else {}, default=str)
+        if name == "week_gaps":  # ROTATION|YYYY-MM-DD: the gaps of that day's local week
+            return self.week_gaps(*key.split("|"))
         if name == "reconciled":  # FINDING-KIND\0SUBJECT-KIND\0ID: [[entry index, message]]
             kind, subject_kind, subject = key.split("\0")
             found = self.reconciled.get((kind, subject_kind, subject), [])
             return json.dumps(found)
         raise KeyError(name)
+
+    def week_gaps(self, rotation_id: str, day: str) -> Any:
+        """The gaps of a rotation's week in words (``Sun 22:00–Mon 06:00 Europe/Berlin``),
+        None without the rotation, ``free text`` without a structured schedule, or
+        ``invalid: WHY`` when the schedule cannot be computed."""
+        from compliance_tool.checks.schedule import describe_gap, parse_schedule, week_gaps
+
+        rotation = self.rotations.get(rotation_id)
+        if rotation is None:
+            return None
+        try:
+            schedule = parse_schedule(rotation)
+        except ValueError as error:
+            return f"invalid: {error}"
+        if schedule is None:
+            return "free text"
+        found = week_gaps(schedule, dt.date.fromisoformat(day))
+        return tuple(describe_gap(schedule, start, end) for start, end in found)
 
     @cached_property
     def reconciliation(self) -> Reconciliation:
