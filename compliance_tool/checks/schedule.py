@@ -266,21 +266,31 @@ def _boundaries(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> lis
 def _segments(
     schedule: Schedule, start: dt.datetime, end: dt.datetime
 ) -> list[tuple[dt.datetime, dt.datetime, tuple[str, str, bool] | None]]:
-    """[start, end) cut where who is on call changes, adjacent equal pieces merged."""
+    """[start, end) cut where the person on call changes (or an override starts or
+    ends): adjacent pieces of one person merged, the names of their layers joined."""
     points = _boundaries(schedule, start.astimezone(dt.UTC), end.astimezone(dt.UTC))
     merged: list[tuple[dt.datetime, dt.datetime, tuple[str, str, bool] | None]] = []
     for left, right in itertools.pairwise(points):
         who = _who(schedule, left)
-        if merged and merged[-1][2] == who:
-            merged[-1] = (merged[-1][0], right, who)
-        else:
+        last = merged[-1][2] if merged else None
+        if not merged or _holder(last) != _holder(who):
             merged.append((left, right, who))
+            continue
+        if who is not None and last is not None and who[1] not in last[1].split(", "):
+            last = (last[0], f"{last[1]}, {who[1]}", last[2])
+        merged[-1] = (merged[-1][0], right, last)
     return merged
 
 
+def _holder(who: tuple[str, str, bool] | None) -> tuple[str, bool] | None:
+    """Who holds a piece for merging: the person, and whether by an override."""
+    return None if who is None else (who[0], who[2])
+
+
 def shifts(schedule: Schedule, start: dt.datetime, end: dt.datetime) -> list[Shift]:
-    """The shifts in [start, end), clipped to it: one per person, layer and override
-    kind for each stretch without interruption, in time order."""
+    """The shifts in [start, end), clipped to it, in time order: one for each stretch
+    of one person without interruption (an override is a shift of its own); ``layer``
+    names the layers of the stretch, joined by ``, `` when it spans several."""
     return [
         Shift(who[0], left, right, who[1], who[2])
         for left, right, who in _segments(schedule, start, end)

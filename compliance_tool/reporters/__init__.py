@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from compliance_tool.checks.coverage import CoverageResult
     from compliance_tool.checks.engine import CheckResult
     from compliance_tool.checks.lineage import Graph
+    from compliance_tool.checks.oncall import OnCall
     from compliance_tool.checks.reconcile import Reconciliation
     from compliance_tool.checks.validate import ValidationResult
     from compliance_tool.scenarios.runner import ScenarioRun
@@ -130,6 +131,11 @@ CONTINUITY_REPORTERS: Registry[Continuity] = Registry(
     }
 )
 
+ONCALL_REPORTERS: Registry[OnCall] = Registry(
+    {"text": "oncall:render_text", "json": "oncall:render_json", "ics": "oncall:render_ics"}
+)
+"""The ICS renderer imports icalendar when it is first used, never at start-up."""
+
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
     "check": CHECK_REPORTERS,
@@ -142,5 +148,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "verify": VERIFY_REPORTERS,
     "reconcile": RECONCILE_REPORTERS,
     "continuity": CONTINUITY_REPORTERS,
+    "oncall": ONCALL_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""
