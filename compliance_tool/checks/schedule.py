@@ -14,6 +14,7 @@ Everything here is pure: instants are aware datetimes, and nothing reads the clo
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import itertools
 import re
 import zoneinfo
@@ -452,11 +453,14 @@ def schedule_problems(rotation: dict[str, Any]) -> list[tuple[Path, str, str]]:
     found: list[tuple[Path, str, str]] = []
     zone = zone_of(raw.get("time_zone"))
     if zone is None:
+        name = str(raw.get("time_zone"))
+        close = difflib.get_close_matches(name, sorted(zoneinfo.available_timezones()), n=1)
+        hint = f"did you mean '{close[0]}'? " if close else ""
         found.append(
             (
                 ("time_zone",),
-                f"unknown time zone '{raw.get('time_zone')}'",
-                "give an IANA time zone name, e.g. Europe/Berlin, Europe/London or UTC",
+                f"unknown time zone '{name}'",
+                f"{hint}give an IANA time zone name, e.g. Europe/Berlin, Europe/London or UTC",
             )
         )
     members = {str(m) for m in _list(rotation.get("members"))}

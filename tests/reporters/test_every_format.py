@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+import icalendar
 import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from support.git import BOB, Script
+from support.repos import REPO_ROOT
 
 from compliance_tool.audit.history import record_history
 from compliance_tool.audit.semantic_diff import SemanticDiff, diff_inventories, diff_results
@@ -28,6 +30,7 @@ from compliance_tool.checks.continuity import continuity
 from compliance_tool.checks.coverage import CoverageResult, compute_coverage
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.lineage import downstream, upstream
+from compliance_tool.checks.oncall import oncall
 from compliance_tool.checks.pipeline import evaluate
 from compliance_tool.checks.reconcile import reconcile
 from compliance_tool.checks.validate import validate
@@ -128,6 +131,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     entities = diff_inventories(base, head, changed_between(root, commits["sep"], "HEAD"))
     rule_changes = diff_results(evaluate(base, AS_OF).check, check)
     period = (dt.date(2026, 9, 30), dt.date(2026, 11, 30))
+    sample = open_inventory(Where(REPO_ROOT, None, use_cache=False))
+    now = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
     pdf = _signed_report(root, folder / "report.pdf")
     return {
         "validation": [validate(open_inventory(Where(root, None, use_cache=False)))],
@@ -143,6 +148,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "verify": [verify_report(pdf, [], root)],
         "reconcile": [reconcile(head, AS_OF)],
         "continuity": [continuity(head, AS_OF), continuity(head, AS_OF, without=("bkumar",))],
+        "oncall": [
+            oncall(sample, "fraud-scoring", now, "2026-11-29T03:00"),
+            oncall(sample, "ml-sre-credit", now, "2026-11-29T23:00Z"),  # nobody on call
+        ],
     }
 
 
@@ -190,6 +199,11 @@ def _markdown(text: str) -> None:
     assert any(t.type == "table_open" for t in MarkdownIt().enable("table").parse(text))
 
 
+def _ics(text: str) -> None:
+    """An RFC 5545 calendar with events."""
+    assert icalendar.Calendar.from_ical(text).walk("VEVENT")
+
+
 def _github(text: str) -> None:
     """GitHub workflow commands, one per line."""
     assert all(re.match(r"::(error|warning|notice) [^:]*::", line) for line in text.splitlines())
@@ -204,6 +218,7 @@ PARSERS: dict[str, Callable[[str], None]] = {
     "mermaid": _mermaid,
     "markdown": _markdown,
     "github": _github,
+    "ics": _ics,
 }
 """What a machine format must parse as; text formats are for people and are only read."""
 
