@@ -23,7 +23,7 @@ from compliance_tool.checks.facts import (
     parse_datetime,
     parse_duration,
 )
-from compliance_tool.checks.schedule import parse_schedule, shifts
+from compliance_tool.checks.schedule import coming_shifts
 from compliance_tool.repository.kinds import Kind
 
 
@@ -381,20 +381,23 @@ class GovernanceValidator(cerberus.Validator):
             return
         document = self.root_document
         trainings = document.get("training") if isinstance(document.get("training"), dict) else {}
-        for role, requires in self._role_requirements(_as_list(value)):
-            missing = [t for t in requires.get("trainings") or () if not trainings.get(t)]
+        for role, missing, requires in self._unmet(_as_list(value), trainings):
             if missing:
                 self._error(field, f"role '{role}' requires the training {', '.join(missing)}")
             if requires.get("access_review") and not document.get("access_review"):
                 self._error(field, f"role '{role}' requires an access review (access_review)")
 
-    def _role_requirements(self, roles: list[Any]) -> list[tuple[str, dict[str, Any]]]:
-        """(role, what its Role record requires) of each role that has a Role record."""
+    def _unmet(
+        self, roles: list[Any], trainings: dict[str, Any]
+    ) -> list[tuple[str, list[str], dict[str, Any]]]:
+        """(role, trainings it requires and ``trainings`` lacks, all it requires) per Role."""
         found = []
         for role in roles:
             requires = self._fact("role", str(role))
-            if requires is not None:
-                found.append((str(role), json.loads(requires)))
+            needs = json.loads(requires) if requires is not None else None
+            if needs is not None:
+                lacking = [t for t in needs.get("trainings") or () if not trainings.get(t)]
+                found.append((str(role), lacking, needs))
         return found
 
     def _validate_covers_week(self, constraint: Any, field: str, value: Any) -> None:
@@ -411,43 +414,13 @@ class GovernanceValidator(cerberus.Validator):
             return
         monday = self.facts.as_of - dt.timedelta(days=self.facts.as_of.weekday())
         self._fact("between", f"{monday}|{monday + dt.timedelta(days=6)}")
-        found = self._fact("week_gaps", f"{value}|{monday}")
-        if found is None:
-            self._error(field, f"'{value}' is not a rotation in the inventory")
-        elif found == "free text":
-            self._error(
-                field, f"rotation '{value}' states its schedule as free text: its cover is unknown"
-            )
-        elif isinstance(found, str):
-            self._error(field, f"the schedule of rotation '{value}' is {found}")
-        for gap in found if isinstance(found, tuple) else ():
-            self._error(field, f"no one on call {gap} (rotation '{value}')")
-
-    def _coming_shifts(self, period: str) -> list[tuple[str, str, str, dt.date]]:
-        """(person, when in words, layer, last local day) of each shift of this rotation
-        (the record) from today's local midnight for ``period``; none without a
-        computable schedule (validation reports why)."""
-        try:
-            schedule = parse_schedule(self.root_document)
-        except ValueError:
-            return []
-        if schedule is None:
-            return []
-        zone = schedule.time_zone
-        start = dt.datetime.combine(self.today, dt.time(), zone)
-        found = []
-        for shift in shifts(schedule, start, start + parse_duration(period)):
-            left, right = shift.start.astimezone(zone), shift.end.astimezone(zone)
-            words = f"{left:%a %Y-%m-%d %H:%M}–{right:%a %Y-%m-%d %H:%M} {zone.key}"
-            last = (right - dt.timedelta(microseconds=1)).date()
-            found.append((shift.person, words, shift.layer, last))
-        return found
+        for problem in self._fact("week_gaps", f"{value}|{monday}"):
+            self._error(field, problem)
 
     def _validate_shifts_within_contract(self, constraint: Any, field: str, value: Any) -> None:
         """No shift of the rotation (this record) from today for the given ISO 8601
-        period falls, wholly or partly, to a person after their contract has ended
-        (``affiliation.contract_end``). Use it on ``id``; each person is named with
-        their first such shift.
+        period falls, even in part, to someone after their ``affiliation.contract_end``.
+        Use it on ``id``; each person is named with their first such shift.
 
         Example: ``id: {shifts_within_contract: P28D}``
 
@@ -455,7 +428,9 @@ class GovernanceValidator(cerberus.Validator):
         {'type': 'string'}
         """
         told: set[str] = set()
-        for person, words, layer, last in self._coming_shifts(constraint):
+        for person, words, layer, last in coming_shifts(
+            self.root_document, self.today, parse_duration(constraint)
+        ):
             end = parse_date((self._fact("affiliation", person) or (None, None, None))[2])
             if end is not None and last > end and person not in told:
                 told.add(person)
@@ -466,9 +441,9 @@ class GovernanceValidator(cerberus.Validator):
 
     def _validate_shifts_trained(self, constraint: Any, field: str, value: Any) -> None:
         """No shift of the rotation (this record) from today for the given ISO 8601
-        period falls to a person who lacks a training that one of their roles requires
-        (the Role record's ``requires.trainings``, recorded under the person's
-        ``training``). Use it on ``id``; each person is named with their first shift.
+        period falls to someone who lacks a training one of their roles requires (the
+        Role record's ``requires.trainings``). Use it on ``id``; each person is named
+        with their first shift.
 
         Example: ``id: {shifts_trained: P28D}``
 
@@ -476,19 +451,18 @@ class GovernanceValidator(cerberus.Validator):
         {'type': 'string'}
         """
         told: set[str] = set()
-        for person, words, layer, _ in self._coming_shifts(constraint):
-            if person in told:
-                continue
+        for person, words, layer, _ in coming_shifts(
+            self.root_document, self.today, parse_duration(constraint)
+        ):
+            roles = [] if person in told else (self._fact("person", person) or (0, 0, ()))[2]
             told.add(person)
-            roles = (self._fact("person", person) or (None, None, ()))[2]
             trainings = json.loads(self._fact("training", person))
-            for role, requires in self._role_requirements(list(roles)):
-                missing = [t for t in requires.get("trainings") or () if not trainings.get(t)]
+            for role, missing, _ in self._unmet(list(roles), trainings):
                 if missing:
+                    lacking = ", ".join(missing)
                     self._error(
                         field,
-                        f"'{person}' is on call {words} ({layer}) without the training "
-                        f"{', '.join(missing)} that role '{role}' requires",
+                        f"'{person}' is on call {words} ({layer}) without the training {lacking} that role '{role}' requires",
                     )
 
     def _validate_repo_file(self, constraint: Any, field: str, value: Any) -> None:

@@ -172,23 +172,27 @@ class Facts:
             return json.dumps(found)
         raise KeyError(name)
 
-    def week_gaps(self, rotation_id: str, day: str) -> Any:
-        """The gaps of a rotation's week in words (``Sun 22:00–Mon 06:00 Europe/Berlin``),
-        None without the rotation, ``free text`` without a structured schedule, or
-        ``invalid: WHY`` when the schedule cannot be computed."""
+    def week_gaps(self, rotation_id: str, day: str) -> tuple[str, ...]:
+        """What leaves the week of ``day`` without cover on a rotation, in words: each gap
+        (``no one on call Sun 22:00–Mon 06:00 Europe/Berlin``), or why the cover is
+        unknown (no such rotation, a free-text or an invalid schedule)."""
         from compliance_tool.checks.schedule import describe_gap, parse_schedule, week_gaps
 
         rotation = self.rotations.get(rotation_id)
         if rotation is None:
-            return None
+            return (f"'{rotation_id}' is not a rotation in the inventory",)
+        unknown = f"the cover of rotation '{rotation_id}' is unknown"
         try:
             schedule = parse_schedule(rotation)
         except ValueError as error:
-            return f"invalid: {error}"
+            return (f"{unknown}: its schedule is invalid ({error})",)
         if schedule is None:
-            return "free text"
+            return (f"{unknown}: its schedule is free text, not data",)
         found = week_gaps(schedule, dt.date.fromisoformat(day))
-        return tuple(describe_gap(schedule, start, end) for start, end in found)
+        return tuple(
+            f"no one on call {describe_gap(schedule, *gap)} (rotation '{rotation_id}')"
+            for gap in found
+        )
 
     @cached_property
     def reconciliation(self) -> Reconciliation:

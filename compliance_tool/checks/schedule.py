@@ -349,6 +349,29 @@ def next_handover(schedule: Schedule, instant: dt.datetime) -> Handover | None:
         reach = min(reach * 4, _LONGEST_SHIFT)
 
 
+def coming_shifts(
+    rotation: dict[str, Any], day: dt.date, period: dt.timedelta
+) -> list[tuple[str, str, str, dt.date]]:
+    """(person, when in local words, layer, last local day) of each shift of a Rotation
+    record from local midnight of ``day`` for ``period``; none without a computable
+    schedule (validation says why)."""
+    try:
+        schedule = parse_schedule(rotation)
+    except ValueError:
+        return []
+    if schedule is None:
+        return []
+    zone = schedule.time_zone
+    start = dt.datetime.combine(day, dt.time(), zone)
+    found = []
+    for shift in shifts(schedule, start, start + period):
+        left, right = shift.start.astimezone(zone), shift.end.astimezone(zone)
+        words = f"{left:%a %Y-%m-%d %H:%M}–{right:%a %Y-%m-%d %H:%M} {zone.key}"
+        last = (right - dt.timedelta(microseconds=1)).date()
+        found.append((shift.person, words, shift.layer, last))
+    return found
+
+
 def week_gaps(schedule: Schedule, day: dt.date) -> list[tuple[dt.datetime, dt.datetime]]:
     """The gaps of the local week (Monday 00:00 to Monday 00:00) that holds ``day``,
     a gap across the week's end told as one (Sunday night into Monday)."""
