@@ -229,7 +229,8 @@ def _fix_planted_problems(root: Path) -> None:
     edit(
         inventory / "rotations/ml-sre-credit.yaml",
         '{days: [sun], from: "00:00", to: "22:00"}',
-        '{days: [sun], from: "00:00", to: "24:00"}, {days: [mon], from: "00:00", to: "09:00"}',
+        '{days: [sun], from: "00:00", to: "24:00"}\n'
+        '        - {days: [mon], from: "00:00", to: "09:00"}',
     )
 
 
