@@ -63,6 +63,11 @@ class ObserveError(ComplianceToolError):
     not what the system returns. Nothing is written when it is raised."""
 
 
+class ExportError(ComplianceToolError):
+    """An export cannot be made from the inventory and its settings: a threshold with no
+    metric mapping, a duration another tool cannot express, a receiver that holds a secret."""
+
+
 class ScenarioError(ComplianceToolError):
     """The scenarios cannot be run: unreadable feature files, a broken run."""
 

@@ -23,6 +23,7 @@ from compliance_tool.checks.facts import (
     parse_datetime,
     parse_duration,
 )
+from compliance_tool.checks.schedule import coming_shifts
 from compliance_tool.repository.kinds import Kind
 
 
@@ -380,16 +381,89 @@ class GovernanceValidator(cerberus.Validator):
             return
         document = self.root_document
         trainings = document.get("training") if isinstance(document.get("training"), dict) else {}
-        for role in _as_list(value):
-            found = self._fact("role", str(role))
-            if found is None:
-                continue
-            requires = json.loads(found)
-            missing = [t for t in requires.get("trainings") or () if not trainings.get(t)]
+        for role, missing, requires in self._unmet(_as_list(value), trainings):
             if missing:
                 self._error(field, f"role '{role}' requires the training {', '.join(missing)}")
             if requires.get("access_review") and not document.get("access_review"):
                 self._error(field, f"role '{role}' requires an access review (access_review)")
+
+    def _unmet(
+        self, roles: list[Any], trainings: dict[str, Any]
+    ) -> list[tuple[str, list[str], dict[str, Any]]]:
+        """(role, trainings it requires and ``trainings`` lacks, all it requires) per Role."""
+        found = []
+        for role in roles:
+            requires = self._fact("role", str(role))
+            needs = json.loads(requires) if requires is not None else None
+            if needs is not None:
+                lacking = [t for t in needs.get("trainings") or () if not trainings.get(t)]
+                found.append((str(role), lacking, needs))
+        return found
+
+    def _validate_covers_week(self, constraint: Any, field: str, value: Any) -> None:
+        """The rotation (by id) has someone on call every hour of the week that holds
+        today, in its schedule's time zone: its ``schedule`` is structured (time zone,
+        layers, overrides) and leaves no gap. Each gap is named in local days and times.
+
+        Example: ``operations: {schema: {oncall: {covers_week: true}}}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'boolean'}
+        """
+        if not constraint:
+            return
+        monday = self.facts.as_of - dt.timedelta(days=self.facts.as_of.weekday())
+        self._fact("between", f"{monday}|{monday + dt.timedelta(days=6)}")
+        for problem in self._fact("week_gaps", f"{value}|{monday}"):
+            self._error(field, problem)
+
+    def _validate_shifts_within_contract(self, constraint: Any, field: str, value: Any) -> None:
+        """No shift of the rotation (this record) from today for the given ISO 8601
+        period falls, even in part, to someone after their ``affiliation.contract_end``.
+        Use it on ``id``; each person is named with their first such shift.
+
+        Example: ``id: {shifts_within_contract: P28D}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        told: set[str] = set()
+        for person, words, layer, last in coming_shifts(
+            self.root_document, self.today, parse_duration(constraint)
+        ):
+            end = parse_date((self._fact("affiliation", person) or (None, None, None))[2])
+            if end is not None and last > end and person not in told:
+                told.add(person)
+                self._error(
+                    field,
+                    f"'{person}' is on call {words} ({layer}), after their contract ended on {end}",
+                )
+
+    def _validate_shifts_trained(self, constraint: Any, field: str, value: Any) -> None:
+        """No shift of the rotation (this record) from today for the given ISO 8601
+        period falls to someone who lacks a training one of their roles requires (the
+        Role record's ``requires.trainings``). Use it on ``id``; each person is named
+        with their first shift.
+
+        Example: ``id: {shifts_trained: P28D}``
+
+        The rule's arguments are validated against this schema:
+        {'type': 'string'}
+        """
+        told: set[str] = set()
+        for person, words, layer, _ in coming_shifts(
+            self.root_document, self.today, parse_duration(constraint)
+        ):
+            roles = [] if person in told else (self._fact("person", person) or (0, 0, ()))[2]
+            told.add(person)
+            trainings = json.loads(self._fact("training", person))
+            for role, missing, _ in self._unmet(list(roles), trainings):
+                if missing:
+                    lacking = ", ".join(missing)
+                    self._error(
+                        field,
+                        f"'{person}' is on call {words} ({layer}) without the training {lacking} that role '{role}' requires",
+                    )
 
     def _validate_repo_file(self, constraint: Any, field: str, value: Any) -> None:
         """The value is the path of a file that exists inside the repository (at the

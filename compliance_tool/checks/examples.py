@@ -20,6 +20,8 @@ from compliance_tool.repository.sources import MemorySource
 
 EXAMPLES_AS_OF = dt.date(2026, 6, 30)
 
+_WEEKLY: dict[str, Any] = {"name": "weekly", "start": "2026-01-05T09:00", "handover": "P7D"}
+
 CONTEXT: dict[Kind, list[dict[str, Any]]] = {
     Kind.PERSON: [
         {
@@ -71,8 +73,40 @@ CONTEXT: dict[Kind, list[dict[str, Any]]] = {
                 {"level": 2, "to": "alice"},
                 {"level": 3, "to": "dave"},
             ],
+            "schedule": {
+                "note": "Weekly hand-over Monday 09:00, around the clock",
+                "time_zone": "Europe/Berlin",
+                "layers": [_WEEKLY | {"order": ["dave", "bob"]}],
+            },
         },
-        {"id": "solo", "members": ["bob"], "escalation": [{"level": 1, "to": "rotation"}]},
+        {
+            "id": "solo",
+            "members": ["bob"],
+            "escalation": [{"level": 1, "to": "rotation"}],
+            "schedule": {
+                "note": "Business hours only",
+                "time_zone": "Europe/Berlin",
+                "layers": [
+                    _WEEKLY
+                    | {
+                        "order": ["bob"],
+                        "restrictions": [
+                            {
+                                "days": ["mon", "tue", "wed", "thu", "fri"],
+                                "from": "09:00",
+                                "to": "18:00",
+                            }
+                        ],
+                    }
+                ],
+            },
+        },
+        {
+            "id": "free-text",
+            "members": ["dave", "bob"],
+            "escalation": [{"level": 1, "to": "rotation"}],
+            "schedule": "Weekly hand-over Monday 09:00 CET",
+        },
     ],
     Kind.DATASET: [
         {"id": "raw-pii", "classification": {"level": "restricted", "contains_pii": True}},

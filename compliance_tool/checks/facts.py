@@ -160,11 +160,39 @@ class Facts:
             if role is None:
                 return None
             return json.dumps(role.data.get("requires") or {}, sort_keys=True, default=str)
+        if name == "training":  # the person's training record: name -> date
+            record = self.inventory.record(Kind.PERSON, key)
+            training = record.data.get("training") if record is not None else None
+            return json.dumps(training if isinstance(training, dict) else {}, default=str)
+        if name == "week_gaps":  # ROTATION|YYYY-MM-DD: the gaps of that day's local week
+            return self.week_gaps(*key.split("|"))
         if name == "reconciled":  # FINDING-KIND\0SUBJECT-KIND\0ID: [[entry index, message]]
             kind, subject_kind, subject = key.split("\0")
             found = self.reconciled.get((kind, subject_kind, subject), [])
             return json.dumps(found)
         raise KeyError(name)
+
+    def week_gaps(self, rotation_id: str, day: str) -> tuple[str, ...]:
+        """What leaves the week of ``day`` without cover on a rotation, in words: each gap
+        (``no one on call Sun 22:00–Mon 06:00 Europe/Berlin``), or why the cover is
+        unknown (no such rotation, a free-text or an invalid schedule)."""
+        from compliance_tool.checks.schedule import describe_gap, parse_schedule, week_gaps
+
+        rotation = self.rotations.get(rotation_id)
+        if rotation is None:
+            return (f"'{rotation_id}' is not a rotation in the inventory",)
+        unknown = f"the cover of rotation '{rotation_id}' is unknown"
+        try:
+            schedule = parse_schedule(rotation)
+        except ValueError as error:
+            return (f"{unknown}: its schedule is invalid ({error})",)
+        if schedule is None:
+            return (f"{unknown}: its schedule is free text, not data",)
+        found = week_gaps(schedule, dt.date.fromisoformat(day))
+        return tuple(
+            f"no one on call {describe_gap(schedule, *gap)} (rotation '{rotation_id}')"
+            for gap in found
+        )
 
     @cached_property
     def reconciliation(self) -> Reconciliation:

@@ -2,7 +2,8 @@
 
 Per file: YAML safety and syntax, apiVersion/kind/id, and the JSON Schema (done by the
 loader, cached by content). Across files: duplicate ids, references that resolve,
-lineage without cycles, repository files (runbooks, DPIAs, reviews) that exist
+lineage without cycles, on-call schedules that can be computed (members of the
+rotation, known time zone, times of day, overrides that do not overlap), repository files (runbooks, DPIAs, reviews) that exist
 inside the repository, rule files whose ``when``/``require`` schemas compile, and text that
 reads as written (bidi controls, lookalike letters: :mod:`~compliance_tool.checks.text_safety`).
 Validation of a subset (the files of a pull request) checks those
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from compliance_tool.checks.rule_schemas import rule_schema_problems
+from compliance_tool.checks.schedule import schedule_problems
 from compliance_tool.checks.text_safety import text_problems
 from compliance_tool.repository.cache import CacheFile, Many, fits
 from compliance_tool.repository.kinds import (
@@ -84,8 +86,9 @@ def validate(inventory: Inventory, targets: Iterable[str] | None = None) -> Vali
     return result
 
 
-MEMO_FORMAT = 4
-"""3: rule files' Cerberus schemas are compiled too; 4: text safety (bidi, lookalikes)."""
+MEMO_FORMAT = 5
+"""3: rule files' Cerberus schemas are compiled too; 4: text safety (bidi, lookalikes);
+5: rotation schedules."""
 
 
 def _memo(inventory: Inventory) -> CacheFile | None:
@@ -183,6 +186,11 @@ def _validate(
             problems.extend(_placeholders(record))
         problems.extend(reference_problems(inventory, record))
         problems.extend(_file_problems(inventory, record))
+        if record.kind is Kind.ROTATION:
+            problems.extend(
+                record_problem(record, path, message, hint, "schedule")
+                for path, message, hint in schedule_problems(record.data)
+            )
     problems.extend(_lineage_cycles(inventory, [r for r in records if r.kind is Kind.DATASET]))
     problems.extend(rule_schema_problems(records))
     problems.extend(text_problems(inventory, records))

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from compliance_tool.checks.due import Due
     from compliance_tool.checks.engine import CheckResult
     from compliance_tool.checks.lineage import Graph
+    from compliance_tool.checks.oncall import OnCall
     from compliance_tool.checks.reconcile import Reconciliation
     from compliance_tool.checks.validate import ValidationResult
     from compliance_tool.scenarios.runner import ScenarioRun
@@ -138,6 +139,10 @@ DUE_REPORTERS: Registry[Due] = Registry(
 METRICS_REPORTERS: Registry[MetricHistory] = Registry(
     {"text": "metrics:render_text", "json": "metrics:render_json"}
 )
+ONCALL_REPORTERS: Registry[OnCall] = Registry(
+    {"text": "oncall:render_text", "json": "oncall:render_json", "ics": "oncall:render_ics"}
+)
+"""The ICS renderer imports icalendar when it is first used, never at start-up."""
 
 REGISTRIES: dict[str, Registry[Any]] = {
     "validation": VALIDATION_REPORTERS,
@@ -153,5 +158,6 @@ REGISTRIES: dict[str, Registry[Any]] = {
     "continuity": CONTINUITY_REPORTERS,
     "due": DUE_REPORTERS,
     "metrics": METRICS_REPORTERS,
+    "oncall": ONCALL_REPORTERS,
 }
 """Every registry by the result type it renders (a test renders every name of each)."""

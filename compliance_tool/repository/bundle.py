@@ -1,7 +1,8 @@
 """What the wheel carries besides code, and how each packaged file is made from the
 project's top-level folders: the one source of truth stays ``schemas/``, ``policies/``,
 ``features/`` and the sample organisation (``inventory/``, ``evidence/``, ``runbooks/``,
-``docs/pir/``, ``deploy/``), and the package holds copies of them under ``compliance_tool/_data/``.
+``docs/pir/``, ``deploy/``, ``monitoring/``), and the package holds copies of them under
+``compliance_tool/_data/``.
 
 ``setup.py`` runs :func:`produce` at build time to write those copies into the wheel; in
 a source checkout (no ``_data/``), :mod:`~compliance_tool.repository.resources` calls the
@@ -44,9 +45,11 @@ _STARTER_TREES: tuple[tuple[str, tuple[str, ...]], ...] = (
 sample's expected scenario outcomes, features/expected-outcomes.yaml, stay behind: they
 are the tests' record of the sample, not a scenario)."""
 
-EXAMPLE_TREES = ("inventory", "evidence", "runbooks", "docs/pir", "deploy")
-"""Folders of the sample organisation: its records, the files they name, and the cluster
-manifests and metrics its snapshots in inventory/observations/ were observed from."""
+EXAMPLE_TREES = ("inventory", "evidence", "runbooks", "docs/pir", "deploy", "monitoring")
+"""Folders of the sample organisation: its records, the files they name, the cluster
+manifests and metrics its snapshots in inventory/observations/ were observed from, and
+the alerting files generated from it (``export prometheus-rules``, ``export alertmanager``),
+so that their ``--check`` passes in a repository made by ``init --example``."""
 
 _TOP_LEVEL_EVIDENCE = re.compile(rb"^evidence:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)(?:\n|$))*", re.M)
 """A top-level ``evidence:`` key of a YAML file and every indented or blank line after it."""

@@ -196,8 +196,28 @@ def _team(plan: _Planner, data: CommentedMap) -> None:
     plan.leave_list(data, "members", "members", "team member")
 
 
+def _schedule(plan: _Planner, schedule: Any) -> None:
+    """The person leaves every layer's hand-over order; their overrides are removed."""
+    if not isinstance(schedule, CommentedMap):
+        return
+    layers = schedule.get("layers")
+    for index, layer in enumerate(layers if isinstance(layers, list) else ()):
+        where = f"schedule.layers[{index}].order"
+        plan.leave_list(layer, "order", where, f"member of layer {layer.get('name', index + 1)}")
+    overrides = schedule.get("overrides")
+    if not isinstance(overrides, CommentedSeq):
+        return
+    for index in range(len(overrides) - 1, -1, -1):
+        item = overrides[index]
+        if isinstance(item, dict) and item.get("person") == plan.person:
+            text = f"schedule.overrides: remove {plan.person}'s override from {item.get('from')}"
+            plan.add(plan.changes, overrides, index, text)
+            del overrides[index]
+
+
 def _rotation(plan: _Planner, data: CommentedMap) -> None:
     plan.leave_list(data, "members", "members", "rotation member")
+    _schedule(plan, data.get("schedule"))
     steps = data.get("escalation")
     if not isinstance(steps, CommentedSeq):
         return

@@ -66,11 +66,15 @@ def test_training_going_stale_reaches_cached_results(sample_copy: Path) -> None:
 
 def test_rotation_changes_reach_cached_person_selection(sample_copy: Path) -> None:
     assert _cached_and_fresh(sample_copy) == PLANTED
-    # mvoss leaves the payments rotation; her own file is unchanged, but she is no longer
-    # selected by the rules on rotation members
-    edit(sample_copy / "inventory/rotations/ml-sre-payments.yaml", "  - mvoss\n", "")
+    # mvoss leaves the payments rotation and its schedule; her own file is unchanged, but
+    # she is no longer selected by the rules on rotation members, nor handed shifts
+    payments = sample_copy / "inventory/rotations/ml-sre-payments.yaml"
+    edit(payments, "  - mvoss\n", "")
+    edit(payments, "order: [tbauer, rpatel, mvoss]", "order: [tbauer, rpatel]")
+    edit(payments, "order: [rpatel, mvoss]", "order: [rpatel]")
     assert _cached_and_fresh(sample_copy) == PLANTED - {
-        ("EXT-01-contract-current", "Person", "mvoss", "fail")
+        ("EXT-01-contract-current", "Person", "mvoss", "fail"),
+        ("EXT-01-shift-after-contract", "Rotation", "ml-sre-payments", "fail"),
     }
 
 

@@ -33,17 +33,17 @@ def test_sample_reports_exactly_the_planted_problems(
     result, document = sample_check
     assert result.exit_code == 1
     assert findings(document) == PLANTED
-    assert len(document["findings"]) == len(PLANTED) == 23
+    assert len(document["findings"]) == len(PLANTED) == 28
     summary = document["summary"]
-    assert (summary["failed"], summary["waived"], summary["rules"]) == (22, 1, 53)
+    assert (summary["failed"], summary["waived"], summary["rules"]) == (27, 1, 56)
     # RISK-02 applies from the EU AI Act's Annex III date: before it, upcoming, not failing
     assert [(u["rule"], u["subject"]) for u in document["upcoming"]] == [
         ("RISK-02-fria", "credit-scoring")
     ]
     assert summary["upcoming"] == 1
-    assert summary["passed"] == summary["results"] - 23 - 1
+    assert summary["passed"] == summary["results"] - 28 - 1
     assert document["as_of"] == "2026-11-26"
-    assert "22 failing, 1 waived, 1 upcoming, " in result.stderr
+    assert "27 failing, 1 waived, 1 upcoming, " in result.stderr
 
 
 def test_findings_say_what_the_readme_says(sample_check: tuple[Result, dict[str, Any]]) -> None:
@@ -146,7 +146,7 @@ def _rewrite(
 
 
 def _fix_planted_problems(root: Path) -> None:
-    """Repair P1-P13 the way the README describes them; only the waived finding is left."""
+    """Repair P1-P14 the way the README describes them; only the waived finding is left."""
     inventory = root / "inventory"
     # P1: a current validation
     edit(
@@ -167,14 +167,20 @@ def _fix_planted_problems(root: Path) -> None:
         "    performance: {metric: wape, max: 0.2}\n    latency_p99_ms: {max: 1500}\n",
     )
     (inventory / "waivers/W-2026-007.yaml").unlink()
-    # P4: a second, internal member on the retail rotation
+    # P4: a second, internal member on the retail rotation, on call out of hours
+    retail = inventory / "rotations/ml-sre-retail.yaml"
+    edit(retail, "  - ljohansson\n", "  - ljohansson\n  - tbauer\n")
     edit(
-        inventory / "rotations/ml-sre-retail.yaml",
-        "  - ljohansson\n",
-        "  - ljohansson\n  - tbauer\n",
+        retail,
+        "  layers:\n",
+        '  layers:\n    - {name: out-of-hours, start: "2026-01-05T08:00", handover: P7D, '
+        "order: [tbauer]}\n",
     )
-    # P5: the specialist whose contract ended leaves the rotation
-    edit(inventory / "rotations/ml-sre-payments.yaml", "  - mvoss\n", "")
+    # P5: the specialist whose contract ended leaves the rotation and its schedule
+    payments = inventory / "rotations/ml-sre-payments.yaml"
+    edit(payments, "  - mvoss\n", "")
+    edit(payments, "order: [tbauer, rpatel, mvoss]", "order: [tbauer, rpatel]")
+    edit(payments, "order: [rpatel, mvoss]", "order: [rpatel]")
     # P6: the review within 10 days
     edit(
         inventory / "incidents/INC-2026-0057.yaml",
@@ -219,6 +225,13 @@ def _fix_planted_problems(root: Path) -> None:
             f"    deputies: [{deputy}]\n",
             f"    deputies: [{deputy}, asmith]\n",
         )
+    # P14: the weekend cover of the credit rotation lasts until Monday's business hours
+    edit(
+        inventory / "rotations/ml-sre-credit.yaml",
+        '{days: [sun], from: "00:00", to: "22:00"}',
+        '{days: [sun], from: "00:00", to: "24:00"}\n'
+        '        - {days: [mon], from: "00:00", to: "09:00"}',
+    )
 
 
 def test_a_run_whose_only_finding_is_waived_passes(sample_copy: Path) -> None:

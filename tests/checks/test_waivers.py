@@ -191,10 +191,10 @@ def test_valid_waiver_suppresses_exactly_one_result(sample_copy: Path, tmp_path:
 
     sarif = json.loads(sarif_path.read_text(encoding="utf-8"))
     results = sarif["runs"][0]["results"]
-    # the findings (P1-P13 and two waived), then RISK-02's upcoming result as a note
-    assert len(document["findings"]) == 23
-    assert len(results) == len(document["findings"]) + len(document["upcoming"]) == 24
-    assert [(r["ruleId"], r["level"]) for r in results[23:]] == [("RISK-02-fria", "note")]
+    # the findings (P1-P14 and two waived), then RISK-02's upcoming result as a note
+    assert len(document["findings"]) == 28
+    assert len(results) == len(document["findings"]) + len(document["upcoming"]) == 29
+    assert [(r["ruleId"], r["level"]) for r in results[28:]] == [("RISK-02-fria", "note")]
     suppressed = {
         (r["ruleId"], r["properties"]["subject"]): r["suppressions"]
         for r in results

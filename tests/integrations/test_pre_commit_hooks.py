@@ -52,17 +52,23 @@ installed = pytest.mark.skipif(
 )
 
 
-def test_the_manifest_offers_the_three_hooks() -> None:
+def test_the_manifest_offers_the_five_hooks() -> None:
     hooks = {hook["id"]: hook for hook in yaml.safe_load(HOOKS_MANIFEST.read_text("utf-8"))}
     assert list(hooks) == [
         "compliance-tool-validate",
         "compliance-tool-check",
         "compliance-tool-codeowners",
+        "compliance-tool-prometheus-rules",
+        "compliance-tool-alertmanager",
     ]
     assert hooks["compliance-tool-validate"]["entry"] == "compliance-tool validate"
     assert hooks["compliance-tool-check"]["entry"] == "compliance-tool check"
     assert hooks["compliance-tool-codeowners"]["entry"] == "compliance-tool codeowners --check"
     assert hooks["compliance-tool-codeowners"]["pass_filenames"] is False
+    for name in ("prometheus-rules", "alertmanager"):
+        hook = hooks[f"compliance-tool-{name}"]
+        assert hook["entry"] == f"compliance-tool export {name} --check"
+        assert hook["pass_filenames"] is False
     assert {hook["language"] for hook in hooks.values()} == {"python"}
 
 
@@ -81,6 +87,9 @@ def test_the_starter_configuration_runs_the_same_hooks() -> None:
     assert list(local) == list(manifest)
     # off in a new repository, whose CODEOWNERS cannot pass before the accounts are in
     assert local["compliance-tool-codeowners"].pop("stages") == ["manual"]
+    # off until the generated alerting files have been written and committed
+    assert local["compliance-tool-prometheus-rules"].pop("stages") == ["manual"]
+    assert local["compliance-tool-alertmanager"].pop("stages") == ["manual"]
     for hook_id, hook in local.items():
         assert hook.pop("language") == "system"
         expected = {

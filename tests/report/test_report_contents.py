@@ -36,8 +36,13 @@ PLANTED: dict[str, list[tuple[str, str, str]]] = {
         ("CONT-01-two-operators", "Model", "demand-forecast"),
         ("CONT-01-bus-factor", "Model", "churn-propensity"),
         ("CONT-01-bus-factor", "Model", "demand-forecast"),
+        ("ONC-01-schedule-covers-week", "Model", "churn-propensity"),
+        ("ONC-01-schedule-covers-week", "Model", "demand-forecast"),
     ],
-    "P5": [("EXT-01-contract-current", "Person", "mvoss")],
+    "P5": [
+        ("EXT-01-contract-current", "Person", "mvoss"),
+        ("EXT-01-shift-after-contract", "Rotation", "ml-sre-payments"),
+    ],
     "P6": [("INC-02-post-incident-review", "Incident", "INC-2026-0057")],
     "P7": [("DAT-03-dpia-personal-data", "Dataset", "churn-features")],
     "P8": [("INC-01-serious-incident-reported-2-days", "Incident", "INC-2026-0064")],
@@ -53,6 +58,10 @@ PLANTED: dict[str, list[tuple[str, str, str]]] = {
         ("CONT-01-rollback-deputies-not-one-supplier", "Model", "collections-prioritisation"),
         ("CONT-01-rollback-deputies-not-one-supplier", "Model", "merchant-embeddings"),
         ("CONT-01-rollback-deputies-not-one-supplier", "Model", "product-recommendations"),
+    ],
+    "P14": [
+        ("ONC-01-schedule-covers-week", "Model", "collections-prioritisation"),
+        ("ONC-01-schedule-covers-week", "Model", "credit-scoring"),
     ],
 }
 """The planted problems of inventory/README.md as (rule, kind, subject) findings."""
@@ -101,10 +110,10 @@ def test_cover_names_the_commit_date_and_organisation(
     assert cover.startswith("AI portfolio compliance report Northmoor Bank ")
     assert f"Evaluation date {AS_OF}" in cover
     assert f"Commit {sample.commit}" in cover
-    assert "Portfolio 16 models, 11 in production; 53 rules over 29 controls" in cover
-    # P1-P13; P8 (INC-01, 2-day limit) and P9 (REC-02) are critical. RISK-02-fria is
+    assert "Portfolio 16 models, 11 in production; 56 rules over 29 controls" in cover
+    # P1-P14; P8 (INC-01, 2-day limit) and P9 (REC-02) are critical. RISK-02-fria is
     # upcoming, not a finding
-    assert "22 unwaived findings, 14 of high severity or worse; 1 waived;" in cover
+    assert "27 unwaived findings, 19 of high severity or worse; 1 waived;" in cover
 
 
 def test_every_production_model_has_its_section(signed_report: Report, sample: Sample) -> None:

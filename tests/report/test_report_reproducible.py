@@ -76,5 +76,5 @@ def test_the_default_report_name_and_place(signed_report: Report, sample: Sample
     stem = f"compliance-report-{AS_OF}-{sample.commit[:12]}"
     assert signed_report.pdf == folder / f"{stem}.pdf"
     assert signed_report.manifest == folder / f"{stem}.manifest.json"
-    assert f"and {stem}.manifest.json: 22 unwaived findings as of {AS_OF}" in (signed_report.stderr)
+    assert f"and {stem}.manifest.json: 27 unwaived findings as of {AS_OF}" in (signed_report.stderr)
     assert Path(signed_report.pdf).read_bytes().startswith(b"%PDF-1.7")

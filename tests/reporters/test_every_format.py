@@ -20,6 +20,7 @@ import pytest
 from click.testing import CliRunner
 from markdown_it import MarkdownIt
 from support.git import BOB, Script
+from support.repos import REPO_ROOT
 
 from compliance_tool.audit.history import record_history
 from compliance_tool.audit.metric_series import metric_history
@@ -31,6 +32,7 @@ from compliance_tool.checks.coverage import CoverageResult, compute_coverage
 from compliance_tool.checks.due import due
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.lineage import downstream, upstream
+from compliance_tool.checks.oncall import oncall
 from compliance_tool.checks.pipeline import evaluate
 from compliance_tool.checks.reconcile import reconcile
 from compliance_tool.checks.validate import validate
@@ -133,6 +135,8 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
     entities = diff_inventories(base, head, changed_between(root, commits["sep"], "HEAD"))
     rule_changes = diff_results(evaluate(base, AS_OF).check, check)
     period = (dt.date(2026, 9, 30), dt.date(2026, 11, 30))
+    sample = open_inventory(Where(REPO_ROOT, None, use_cache=False))
+    now = dt.datetime(2026, 11, 26, 12, tzinfo=dt.UTC)
     pdf = _signed_report(root, folder / "report.pdf")
     return {
         "validation": [validate(open_inventory(Where(root, None, use_cache=False)))],
@@ -150,6 +154,10 @@ def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[Any]]:
         "continuity": [continuity(head, AS_OF), continuity(head, AS_OF, without=("bkumar",))],
         "due": [due(head, AS_OF), due(head, AS_OF, team="ml-platform")],
         "metrics": [metric_history(root, as_of=AS_OF, period=parse_period("P1M"), points=3)],
+        "oncall": [
+            oncall(sample, "fraud-scoring", now, "2026-11-29T03:00"),
+            oncall(sample, "ml-sre-credit", now, "2026-11-29T23:00Z"),  # nobody on call
+        ],
     }
 
 
@@ -195,6 +203,11 @@ def _mermaid(text: str) -> None:
 
 def _markdown(text: str) -> None:
     assert any(t.type == "table_open" for t in MarkdownIt().enable("table").parse(text))
+
+
+def _ics(text: str) -> None:
+    """An RFC 5545 calendar with events."""
+    assert icalendar.Calendar.from_ical(text).walk("VEVENT")
 
 
 def _github(text: str) -> None:

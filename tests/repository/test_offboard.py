@@ -81,7 +81,7 @@ def test_a_dry_run_writes_nothing_and_prints_a_diff(sample: Path) -> None:
     assert "--- a/inventory/rotations/ml-sre-payments.yaml" in result.stdout
     assert "-  - mvoss\n" in result.stdout
     assert "+status: left\n" in result.stdout
-    assert "inventory/rotations/ml-sre-payments.yaml:12: members: remove mvoss" in result.stdout
+    assert "inventory/rotations/ml-sre-payments.yaml:11: members: remove mvoss" in result.stdout
     assert "dry run: nothing written" in result.stderr
 
 
@@ -208,5 +208,5 @@ def test_the_only_member_of_a_rotation_is_a_decision(sample: Path) -> None:
 
 def test_an_escalation_step_to_the_person_is_removed(sample: Path) -> None:
     result = invoke("--repo", sample, "offboard", "asmith", "--on", "2026-11-20")
-    assert "ml-sre-payments.yaml:16: escalation: remove level 2 (asmith)" in result.stdout
+    assert "ml-sre-payments.yaml:15: escalation: remove level 2 (asmith)" in result.stdout
     assert "-    to: asmith\n" in result.stdout

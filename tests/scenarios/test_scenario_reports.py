@@ -25,7 +25,7 @@ def test_the_command_prints_every_scenario_and_exits_1(
     assert (
         "      features/continuity.feature:13: And no rotation has fewer than 2 active members\n"
         "      1 of 4 on-call rotations of the production models breaks it:\n"
-        "        inventory/rotations/ml-sre-retail.yaml:10:3  ml-sre-retail: 1 active member "
+        "        inventory/rotations/ml-sre-retail.yaml:9:3  ml-sre-retail: 1 active member "
         "(ljohansson), needs 2  (via churn-propensity, demand-forecast)\n"
     ) in sample_cli.stdout
     total, failed = len(sample_run.results), len(sample_run.failed)

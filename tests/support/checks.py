@@ -38,8 +38,13 @@ PLANTED: frozenset[Finding] = frozenset(
         ("CONT-01-two-operators", "Model", "demand-forecast", "fail"),
         ("CONT-01-bus-factor", "Model", "churn-propensity", "fail"),
         ("CONT-01-bus-factor", "Model", "demand-forecast", "fail"),
+        # ... whose schedule covers business hours only
+        ("ONC-01-schedule-covers-week", "Model", "churn-propensity", "fail"),
+        ("ONC-01-schedule-covers-week", "Model", "demand-forecast", "fail"),
         # P5: external specialist whose contract ended, still on a rotation
         ("EXT-01-contract-current", "Person", "mvoss", "fail"),
+        # ... and the payments schedule still hands them shifts
+        ("EXT-01-shift-after-contract", "Rotation", "ml-sre-payments", "fail"),
         # P6: post-incident review 18 days after resolution
         ("INC-02-post-incident-review", "Incident", "INC-2026-0057", "fail"),
         # P7: personal data without a DPIA
@@ -65,6 +70,10 @@ PLANTED: frozenset[Finding] = frozenset(
                 "product-recommendations",
             )
         ),
+        # P14: the credit rotation's weekend cover ends Sunday 22:00, business hours start
+        # Monday 09:00: nobody is on call on Sunday nights
+        ("ONC-01-schedule-covers-week", "Model", "credit-scoring", "fail"),
+        ("ONC-01-schedule-covers-week", "Model", "collections-prioritisation", "fail"),
         # waived, not failing: W-2026-014 covers the overdue validation of fraud-scoring
         ("VAL-01-validation-current", "Model", "fraud-scoring", "waived"),
     }
