@@ -18,6 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from compliance_tool.audit.metric_series import (
     DECLARED,
@@ -31,7 +32,7 @@ from compliance_tool.checks.due import Obligation, due
 from compliance_tool.checks.engine import CheckResult, Result
 from compliance_tool.checks.facts import parse_datetime
 from compliance_tool.checks.pipeline import evaluate
-from compliance_tool.checks.schedule import handovers, parse_schedule
+from compliance_tool.checks.schedule import describe_gap, gaps, handovers, parse_schedule
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
 from compliance_tool.repository.loader import Inventory, Record
@@ -114,6 +115,16 @@ class Handover:
 
 
 @dataclass(frozen=True, slots=True)
+class CoverGap:
+    """The stretches of the coming period in which nobody on a rotation is on call."""
+
+    rotation: str
+    count: int
+    first: str
+    """The first of them in the rotation's local words (``Sun 22:00–Mon 07:00 Europe/Berlin``)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Decision:
     urgency: int
     """0 is the most urgent."""
@@ -142,6 +153,7 @@ class ReviewPack:
     open_findings: int
     due: tuple[Obligation, ...]
     handovers: tuple[Handover, ...]
+    cover_gaps: tuple[CoverGap, ...]
     decisions: tuple[Decision, ...]
     notes: tuple[str, ...]
     """What the pack could not see (a previous commit that does not validate, no history)."""
@@ -179,7 +191,7 @@ def review_pack(
     notes += [f"{gap.commit[:12]}: {gap.reason}" for gap in history.gaps]
     incidents = _incidents(inventory, previous, as_of, obligations, {m.id for m in models})
     teams = _teams(inventory, models, history.series)
-    shifts = _handovers(inventory, models, team, as_of, until)
+    shifts, holes = _handovers(inventory, models, team, as_of, until)
     return ReviewPack(
         as_of=as_of,
         period=period.text,
@@ -195,6 +207,7 @@ def review_pack(
         open_findings=len(now.failing()),
         due=obligations,
         handovers=shifts,
+        cover_gaps=holes,
         decisions=_decisions(teams, incidents, new, obligations, until),
         notes=tuple(notes),
     )
@@ -358,9 +371,10 @@ def _handovers(
     team: str | None,
     as_of: dt.date,
     until: dt.date,
-) -> tuple[Handover, ...]:
-    """The hand-overs of the coming period on the rotations of the pack's models (and
-    the team's own rotations), for the rotations whose schedule the record states."""
+) -> tuple[tuple[Handover, ...], tuple[CoverGap, ...]]:
+    """The hand-overs of the coming period on the rotations of the pack's models (and the
+    team's own rotations) whose schedule the record states, in each rotation's local time,
+    and the stretches in which nobody is on call (a hand-over into a gap is one of them)."""
     names = {str(m.get("operations.oncall")) for m in models if m.get("operations.oncall")}
     rotations = [
         r
@@ -369,28 +383,37 @@ def _handovers(
     ]
     start = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
     end = dt.datetime(until.year, until.month, until.day, tzinfo=dt.UTC)
-    lines = []
+    lines: list[Handover] = []
+    holes: list[CoverGap] = []
     for rotation in sorted(rotations, key=lambda r: r.id):
-        schedule = parse_schedule(rotation)
+        try:
+            schedule = parse_schedule(rotation)
+        except ValueError:  # validate reports it; the pack lists what it can
+            schedule = None
         if schedule is None:
             continue
         for change in handovers(schedule, start, end):
-            person = inventory.record(Kind.PERSON, change.to_person)
-            affiliation = (person.data.get("affiliation") or {}) if person else {}
-            lines.append(
-                Handover(
-                    rotation=rotation.id,
-                    at=change.at.isoformat(timespec="minutes"),
-                    from_person=change.from_person,
-                    to_person=change.to_person,
-                    to_name=str(person.data.get("name") or change.to_person)
-                    if person
-                    else change.to_person,
-                    to_external=affiliation.get("type") == "external",
-                    organisation=affiliation.get("organisation"),
-                )
-            )
-    return tuple(sorted(lines, key=lambda h: (h.at, h.rotation)))
+            if change.to_person is None:
+                continue
+            lines.append(_handover(inventory, rotation.id, change, schedule.time_zone))
+        found = gaps(schedule, start, end)
+        if found:
+            holes.append(CoverGap(rotation.id, len(found), describe_gap(schedule, *found[0])))
+    return tuple(sorted(lines, key=lambda h: (h.at, h.rotation))), tuple(holes)
+
+
+def _handover(inventory: Inventory, rotation: str, change: Any, zone: Any) -> Handover:
+    person = inventory.record(Kind.PERSON, change.to_person)
+    affiliation = (person.data.get("affiliation") or {}) if person else {}
+    return Handover(
+        rotation=rotation,
+        at=change.at.astimezone(zone).isoformat(timespec="minutes"),
+        from_person=change.from_person,
+        to_person=change.to_person,
+        to_name=str(person.data.get("name") or change.to_person) if person else change.to_person,
+        to_external=affiliation.get("type") == "external",
+        organisation=affiliation.get("organisation"),
+    )
 
 
 def _decisions(
@@ -427,6 +450,7 @@ def _decisions(
     decisions += [
         Decision(
             2,
+            None,
             f"new {f.severity} finding {f.rule} on {f.subject}: {f.message}",
             "",
             f"{f.path}:{f.line}",

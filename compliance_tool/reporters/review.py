@@ -211,6 +211,12 @@ def _due(pack: ReviewPack) -> list[str]:
 
 def _handovers(pack: ReviewPack) -> list[str]:
     lines = [f"## 6. On-call hand-overs, {pack.as_of} – {pack.until}", ""]
+    for gap in pack.cover_gaps:
+        lines += [
+            f"**Nobody on call** on {code(gap.rotation)} {gap.count} time(s) in the period,"
+            f" first {escape(gap.first)}.",
+            "",
+        ]
     if not pack.handovers:
         return [
             *lines,
@@ -221,7 +227,7 @@ def _handovers(pack: ReviewPack) -> list[str]:
         [
             escape(h.at.replace("T", " ")),
             code(h.rotation),
-            escape(h.from_person or "—"),
+            escape(h.from_person or "nobody (after a gap)"),
             f"{escape(h.to_name)} ({code(h.to_person)})",
             f"external · {escape(h.organisation or 'unknown')}" if h.to_external else "staff",
         ]

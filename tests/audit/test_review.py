@@ -213,3 +213,17 @@ def test_the_sample_checkout_has_a_previous_week() -> None:
     at = review_pack(REPO_ROOT, ref="HEAD", as_of=MEETING, period=WEEK)
     directions = {h.series.direction for t in at.teams for m in t.models for h in m.headlines}
     assert directions & {"worse", "better"}
+
+
+def test_the_hand_overs_of_the_coming_week_say_who_staff_or_external(pack: ReviewPack) -> None:
+    """ml-sre-payments hands the week over on Monday 09:00 Berlin time, and London takes
+    the night at 18:00; ml-sre-credit's weekend cover ends on Sunday 22:00 (P14)."""
+    payments = [h for h in pack.handovers if h.rotation == "ml-sre-payments"]
+    assert [(h.at, h.from_person, h.to_person, h.to_external) for h in payments] == [
+        ("2026-12-07T09:00+01:00", "mvoss", "tbauer", False),
+        ("2026-12-07T18:00+01:00", "tbauer", "rpatel", True),
+    ]
+    assert payments[1].organisation == "Lattice MLOps Ltd"
+    credit = next(g for g in pack.cover_gaps if g.rotation == "ml-sre-credit")
+    assert credit.first == "Sun 22:00–Mon 09:00 Europe/Berlin"
+    assert "**Nobody on call** on `ml-sre-credit`" in render_markdown(pack)
