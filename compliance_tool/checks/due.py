@@ -36,7 +36,7 @@ import datetime as dt
 import difflib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from compliance_tool.checks.engine import CompiledRule, Engine
 from compliance_tool.checks.facts import (
@@ -48,6 +48,9 @@ from compliance_tool.checks.facts import (
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory, Record
+
+if TYPE_CHECKING:
+    from compliance_tool.checks.due_handovers import DueHandover
 
 VALIDATION = "validation"
 RETRAINING = "retraining"
@@ -153,6 +156,11 @@ class Due:
     person: str | None
     team: str | None
     obligations: tuple[Obligation, ...]
+    handovers: tuple[DueHandover, ...] = ()
+    """The on-call hand-overs of the listed period, on rotations with a structured schedule."""
+    file_url: str | None = None
+    """``links.files`` of compliance-tool.yaml: a record's web address, ``{path}`` and
+    ``{line}`` filled in (calendar entries link to it)."""
 
     @property
     def overdue(self) -> tuple[Obligation, ...]:
@@ -489,6 +497,7 @@ def due(
     within_text: str | None = None,
     person: str | None = None,
     team: str | None = None,
+    file_url: str | None = None,
 ) -> Due:
     """What falls due at ``as_of``: every obligation up to ``as_of + within`` (every date
     without it; overdue ones always), where ``person`` is responsible or that concerns
@@ -510,4 +519,14 @@ def due(
         and (person is None or person in {r.id for r in o.responsible})
         and (team is None or team in o.teams)
     ]
-    return Due(as_of, until, within_text, person, team, tuple(listed))
+    from compliance_tool.checks.due_handovers import due_handovers
+
+    changes = due_handovers(
+        inventory,
+        as_of,
+        until,
+        person=person,
+        team=team,
+        team_members=people.members.get(team, set()) if team else None,
+    )
+    return Due(as_of, until, within_text, person, team, tuple(listed), changes, file_url)

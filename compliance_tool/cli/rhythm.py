@@ -22,6 +22,7 @@ from compliance_tool.cli.app import (
 )
 from compliance_tool.errors import EXIT_FINDINGS, EXIT_OK
 from compliance_tool.reporters import DUE_REPORTERS
+from compliance_tool.repository.config import config_of
 from compliance_tool.repository.session import open_inventory
 
 
@@ -110,6 +111,7 @@ def due(
         within_text=within[1] if within else None,
         person=person,
         team=team,
+        file_url=(config_of(inventory.source).get("links") or {}).get("files"),
     )
     emit([(output_format, output)], lambda name: DUE_REPORTERS[name](result))
     say_notes(inventory)

@@ -21,6 +21,8 @@ from compliance_tool.checks.due import Due, Obligation, Responsible
 if TYPE_CHECKING:
     import icalendar
 
+    from compliance_tool.checks.due_handovers import DueHandover
+
 SCHEMA_VERSION = 1
 
 UID_DOMAIN = "compliance-tool"
@@ -69,12 +71,42 @@ def render_text(result: Due) -> str:
             f"  {o.location}  {o.record_kind.value} {o.record_id}, rule {o.rule}",
             f"  responsible: {_who(o)}",
         ]
+    if result.handovers:
+        lines += ["", f"{len(result.handovers)} on-call hand-over(s)"]
+    for h in result.handovers:
+        lines.append(f"  {h.at.isoformat(timespec='minutes')}  {h.rotation}: {_handing(h)}")
     return "\n".join(lines) + "\n"
+
+
+def _handing(handover: DueHandover) -> str:
+    giver = handover.from_person.name if handover.from_person else "nobody (after a gap)"
+    return f"{giver} → {handover.to_person.name}"
+
+
+def _people(people: Iterable[Responsible]) -> list[dict[str, Any]]:
+    return [{"id": p.id, "name": p.name, "email": p.email, "roles": list(p.roles)} for p in people]
+
+
+def _handover(handover: DueHandover) -> dict[str, Any]:
+    return {
+        "id": handover.id,
+        "uid": f"{handover.id}@{UID_DOMAIN}",
+        "rotation": handover.rotation,
+        "at": handover.at.isoformat(),
+        "time_zone": str(handover.at.tzinfo),
+        "layer": handover.layer,
+        "from": handover.from_person.id if handover.from_person else None,
+        "to": handover.to_person.id,
+        "people": _people(handover.people),
+        "file": handover.path,
+        "line": handover.line,
+    }
 
 
 def _obligation(obligation: Obligation) -> dict[str, Any]:
     return {
         "id": obligation.id,
+        "uid": uid(obligation),
         "kind": obligation.kind,
         "title": obligation.title,
         "record": {"kind": obligation.record_kind.value, "id": obligation.record_id},
@@ -85,10 +117,7 @@ def _obligation(obligation: Obligation) -> dict[str, Any]:
         "days_left": obligation.days_left,
         "overdue": obligation.overdue,
         "rule": obligation.rule,
-        "responsible": [
-            {"id": p.id, "name": p.name, "email": p.email, "roles": list(p.roles)}
-            for p in obligation.responsible
-        ],
+        "responsible": _people(obligation.responsible),
         "teams": list(obligation.teams),
     }
 
@@ -103,8 +132,13 @@ def due_document(result: Due) -> dict[str, Any]:
         "person": result.person,
         "team": result.team,
         "passed": result.passed,
-        "summary": {"total": len(result.obligations), "overdue": len(result.overdue)},
+        "summary": {
+            "total": len(result.obligations),
+            "overdue": len(result.overdue),
+            "handovers": len(result.handovers),
+        },
         "obligations": [_obligation(o) for o in result.obligations],
+        "handovers": [_handover(h) for h in result.handovers],
     }
 
 
@@ -129,8 +163,16 @@ def _attendee(person: Responsible) -> icalendar.vCalAddress:
     return attendee
 
 
-def event(obligation: Obligation, stamp: dt.datetime) -> icalendar.Event:
-    """The all-day event of one obligation, with its reminder."""
+def link(template: str | None, path: str, line: int) -> str | None:
+    """The web address of a record's file (``links.files``), or None without one."""
+    return template.replace("{path}", path).replace("{line}", str(line)) if template else None
+
+
+def event(
+    obligation: Obligation, stamp: dt.datetime, file_url: str | None = None
+) -> icalendar.Event:
+    """The all-day event of one obligation, with its reminder (and a link to the record's
+    file where ``file_url`` is the repository's ``links.files``)."""
     import icalendar
 
     entry = icalendar.Event()
@@ -151,6 +193,9 @@ def event(obligation: Obligation, stamp: dt.datetime) -> icalendar.Event:
             ]
         ),
     )
+    address = link(file_url, obligation.path, obligation.line)
+    if address:
+        entry.add("url", address)
     entry.add("categories", [obligation.kind])
     entry.add("transp", "TRANSPARENT")
     for person in obligation.responsible:
@@ -163,9 +208,40 @@ def event(obligation: Obligation, stamp: dt.datetime) -> icalendar.Event:
     return entry
 
 
+def handover_event(
+    handover: DueHandover, stamp: dt.datetime, file_url: str | None = None
+) -> icalendar.Event:
+    """The event of one on-call hand-over, at its local time in the rotation's zone."""
+    import icalendar
+
+    entry = icalendar.Event()
+    entry.add("uid", f"{handover.id}@{UID_DOMAIN}")
+    entry.add("dtstamp", stamp)
+    entry.add("dtstart", handover.at)
+    entry.add("summary", f"On-call hand-over ({handover.rotation}): {_handing(handover)}")
+    entry.add(
+        "description",
+        "\n".join(
+            [
+                f"{handover.to_person.name} takes over {handover.rotation}"
+                f" ({handover.layer}) at {handover.at.isoformat(timespec='minutes')}.",
+                f"File: {handover.location} (schedule)",
+            ]
+        ),
+    )
+    address = link(file_url, handover.path, handover.line)
+    if address:
+        entry.add("url", address)
+    entry.add("categories", ["handover"])
+    entry.add("transp", "TRANSPARENT")
+    for person in handover.people:
+        entry.add("attendee", _attendee(person))
+    return entry
+
+
 def calendar(result: Due, extra: Iterable[icalendar.Event] = ()) -> icalendar.Calendar:
-    """The calendar of a result: one event per obligation, then the ``extra`` events (the
-    on-call hand-overs of rotations, for instance), in the order given."""
+    """The calendar of a result: one event per obligation, one per on-call hand-over,
+    then the ``extra`` events, in the order given."""
     import icalendar
 
     feed = icalendar.Calendar()
@@ -175,9 +251,13 @@ def calendar(result: Due, extra: Iterable[icalendar.Event] = ()) -> icalendar.Ca
     feed.add("x-wr-calname", f"Due: {_scope(result)}")
     stamp = dt.datetime(result.as_of.year, result.as_of.month, result.as_of.day, tzinfo=dt.UTC)
     for obligation in result.obligations:
-        feed.add_component(event(obligation, stamp))
+        feed.add_component(event(obligation, stamp, result.file_url))
+    for handover in result.handovers:
+        feed.add_component(handover_event(handover, stamp, result.file_url))
     for entry in extra:
         feed.add_component(entry)
+    if result.handovers:
+        feed.add_missing_timezones()  # a VTIMEZONE for each TZID the hand-overs use
     return feed
 
 

@@ -274,11 +274,51 @@ def test_the_sample_calendar_matches_the_json_and_is_the_same_twice(
     text = (tmp_path / "due.ics").read_bytes().decode("utf-8")
     assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\n")  # RFC 5545 line ends
     assert second.stdout.replace("\r\n", "\n") == text.replace("\r\n", "\n")
-    events = icalendar.Calendar.from_ical(text).walk("VEVENT")
+    calendar = icalendar.Calendar.from_ical(text)
+    events = calendar.walk("VEVENT")
     document = sample_json[1]
+    entries = [*document["obligations"], *document["handovers"]]
     assert [(str(e["UID"]), e["DTSTART"].dt.isoformat()) for e in events] == [
-        (f"{o['id']}@compliance-tool", o["date"]) for o in document["obligations"]
+        (entry["uid"], entry.get("date") or entry["at"]) for entry in entries
     ]
+    assert [o["uid"] for o in document["obligations"]] == [
+        f"{o['id']}@compliance-tool" for o in document["obligations"]
+    ]
+    # every entry links to its record on the code host (links.files of compliance-tool.yaml)
+    assert [str(e["URL"]) for e in events] == [
+        f"https://github.com/northmoor-bank/governance/blob/main/{entry['file']}#L{entry['line']}"
+        for entry in entries
+    ]
+
+
+def test_the_hand_overs_of_the_period_are_in_the_feed(
+    sample_json: tuple[int, dict[str, Any]],
+) -> None:
+    """ml-sre-payments hands its week over on Monday 7 December at 09:00 Berlin time,
+    then London takes the night at 18:00; times keep the rotation's zone."""
+    document = sample_json[1]
+    assert document["summary"]["handovers"] == len(document["handovers"])
+    payments = [h for h in document["handovers"] if h["rotation"] == "ml-sre-payments"]
+    assert [(h["at"], h["from"], h["to"]) for h in payments[:2]] == [
+        ("2026-12-07T09:00:00+01:00", "mvoss", "tbauer"),
+        ("2026-12-07T18:00:00+01:00", "tbauer", "rpatel"),
+    ]
+    assert all(h["time_zone"] == "Europe/Berlin" for h in payments)
+    mine = invoke(
+        "--repo",
+        REPO_ROOT,
+        "due",
+        "--as-of",
+        "2026-12-01",
+        "--within",
+        "P30D",
+        "--person",
+        "rpatel",
+        "--format",
+        "json",
+    )
+    theirs = json.loads(mine.stdout)["handovers"]
+    assert theirs and all("rpatel" in (h["from"], h["to"]) for h in theirs)
 
 
 def test_the_renderers_are_deterministic(repo: Path) -> None:
