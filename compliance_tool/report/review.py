@@ -89,7 +89,7 @@ def _figures(pack: ReviewPack) -> dict[str, tuple[Figure, ...]]:
                 drawn = len(known) >= 2
                 rows.append(
                     Figure(
-                        label=headline.label,
+                        label=headline.label[:1].upper() + headline.label[1:],
                         value=figure(series, series.latest),
                         change=change_text(series),
                         arrow=ARROWS.get(series.direction, ""),
