@@ -45,6 +45,18 @@ class Exporter:
 
 _ALL: tuple[Exporter, ...] = (
     # one line per format, in the order ``export --help`` lists them
+    Exporter(
+        "oscal-component-definition",
+        "oscal:component_definition",
+        "OSCAL 1.1 component definition: the controls, their rules and clauses",
+        "exports/oscal/component-definition.json",
+    ),
+    Exporter(
+        "oscal-assessment-results",
+        "oscal:assessment_results",
+        "OSCAL 1.1 assessment results of one evaluation of every rule",
+        "exports/oscal/assessment-results.json",
+    ),
 )
 
 EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in _ALL}
