@@ -57,6 +57,12 @@ _ALL: tuple[Exporter, ...] = (
         "OSCAL 1.1 assessment results of one evaluation of every rule",
         "exports/oscal/assessment-results.json",
     ),
+    Exporter(
+        "cyclonedx",
+        "cyclonedx:ml_bom",
+        "CycloneDX 1.6 ML-BOM: models with model cards, datasets, lineage",
+        "exports/bom.cdx.json",
+    ),
 )
 
 EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in _ALL}
