@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from support.cli import invoke
 from support.exporting import committed_sample, export_to
-from support.repos import AS_OF
+from support.repos import AS_OF, AS_OF_TEXT, edit
 
 from compliance_tool.checks.facts import Facts
 from compliance_tool.checks.lineage import upstream
@@ -161,3 +162,20 @@ def test_two_exports_of_one_commit_and_date_are_the_same_bytes(
     again = tmp_path / "again.json"
     export_to(bom_file.parent / "repo", "cyclonedx", again)
     assert again.read_bytes() == bom_file.read_bytes()
+
+
+def test_check_tells_a_current_bom_from_a_stale_one(tmp_path: Path) -> None:
+    root, _ = committed_sample(tmp_path)
+    written = invoke("--repo", root, "export", "cyclonedx", "--as-of", AS_OF_TEXT)
+    assert written.exit_code == 0, written.output
+    assert (root / "exports/bom.cdx.json").is_file()
+    current = invoke("--repo", root, "export", "cyclonedx", "--as-of", AS_OF_TEXT, "--check")
+    assert current.exit_code == 0, current.output
+    edit(
+        root / "inventory/models/fraud-scoring.yaml",
+        "name: Card fraud scoring\n",
+        "name: Card fraud scores\n",
+    )
+    stale = invoke("--repo", root, "export", "cyclonedx", "--as-of", AS_OF_TEXT, "--check")
+    assert stale.exit_code == 1, stale.output
+    assert '"value": "Card fraud scores"' in stale.output
