@@ -384,7 +384,9 @@ def _observation(context: _Context, result: Result) -> dict[str, Any]:
             _prop("severity", result.severity.name.lower()),
         ],
         "methods": ["TEST"],
-        "types": ["finding" if result.status in (Status.FAIL, Status.WAIVED) else "discovery"],
+        "types": [
+            "finding" if result.status in (Status.FAIL, Status.WAIVED) else "control-objective"
+        ],
         "subjects": [
             {
                 "subject-uuid": context.file_uuid(result.path),
