@@ -70,6 +70,24 @@ _ALL: tuple[Exporter, ...] = (
         "Backstage catalogue entities: models, datasets, people and teams",
         "catalog/catalog-info.yaml",
     ),
+    Exporter(
+        "oscal-component-definition",
+        "oscal:component_definition",
+        "OSCAL 1.1 component definition: the controls, their rules and clauses",
+        "exports/oscal/component-definition.json",
+    ),
+    Exporter(
+        "oscal-assessment-results",
+        "oscal:assessment_results",
+        "OSCAL 1.1 assessment results of one evaluation of every rule",
+        "exports/oscal/assessment-results.json",
+    ),
+    Exporter(
+        "cyclonedx",
+        "cyclonedx:ml_bom",
+        "CycloneDX 1.6 ML-BOM: models with model cards, datasets, lineage",
+        "exports/bom.cdx.json",
+    ),
 )
 
 EXPORTERS: dict[str, Exporter] = {exporter.name: exporter for exporter in _ALL}
