@@ -37,7 +37,7 @@ def config_of(source: Source) -> dict[str, Any]:
 def parse_config(data: bytes) -> dict[str, Any]:
     """The bytes of a ``compliance-tool.yaml``, parsed and checked against its schema."""
     document = parse_document(data)
-    if document.data is None:
+    if document.data is None or document.issues:  # a duplicate key, too: never dropped silently
         issue = document.issues[0]
         raise InventoryError(
             issue.message, where=f"{CONFIG_FILE}:{issue.line}:{issue.column}", hint=issue.hint

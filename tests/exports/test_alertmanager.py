@@ -86,7 +86,11 @@ def test_each_escalation_level_waits_its_delay(exported: Path) -> None:
 def _with_receivers(tmp_path: Path, receivers: str) -> Path:
     root = copy_sample(tmp_path / "repo", config=True)
     config = root / "compliance-tool.yaml"
-    text = config.read_text("utf-8") + "export:\n  alertmanager:\n    receivers:\n" + receivers
+    text = config.read_text("utf-8")
+    assert text.count("\nexport:\n") == 1  # the sample's own export section: add to it
+    text = text.replace(
+        "\nexport:\n", "\nexport:\n  alertmanager:\n    receivers:\n" + receivers, 1
+    )
     config.write_text(text, encoding="utf-8")
     return root
 
