@@ -82,8 +82,11 @@ def _settings(
             inner: dict[str, Any] = given if isinstance(given, dict) else {}
             is_set = isinstance(given, dict)
             block += _settings(prop, inner, depth + 1, examples or not is_set)
+            block += _unlisted(prop, inner, depth + 1)
             if not is_set and not examples:
                 block = [_commented(line, indent) for line in block]
+            elif not any(line.strip() and not line.lstrip().startswith("#") for line in block[1:]):
+                block[0] += " {}"  # set, but nothing in it: still a mapping, not null
             out.extend(block)
         elif given is not None:
             text = "[" + ", ".join(map(_scalar, given)) + "]" if isinstance(given, list) else ""
@@ -93,6 +96,18 @@ def _settings(
         else:
             out.append(f"{indent}# {name}: {_example(prop)}")
     return out
+
+
+def _unlisted(schema: dict[str, Any], values: dict[str, Any], depth: int) -> list[str]:
+    """The settings of ``values`` that ``schema`` allows without listing them (its
+    ``additionalProperties``, such as the settings of an export by its name), each on one
+    line as a flow mapping, so that none given is dropped."""
+    listed = schema.get("properties", {})
+    return [
+        f"{'  ' * depth}{name}: {json.dumps(value, ensure_ascii=False, default=str)}"
+        for name, value in values.items()
+        if name not in listed
+    ]
 
 
 def _commented(line: str, indent: str) -> str:

@@ -232,10 +232,10 @@ def test_a_threshold_without_a_metric_name_writes_nothing(tmp_path: Path) -> Non
     assert "model credit-scoring, threshold monitoring.thresholds.error_rate" in result.stderr
     assert "export.prometheus-rules.metrics" in result.stderr
     assert not target.exists()
-    (root / "compliance-tool.yaml").write_text(
-        (root / "compliance-tool.yaml").read_text("utf-8")
-        + "export:\n  prometheus-rules:\n    metrics: {error_rate: model_error_ratio}\n",
-        encoding="utf-8",
+    edit(
+        root / "compliance-tool.yaml",
+        "\nexport:\n",
+        "\nexport:\n  prometheus-rules:\n    metrics: {error_rate: model_error_ratio}\n",
     )
     assert invoke("--repo", root, "export", "prometheus-rules").exit_code == 0
     assert 'model_error_ratio{model="credit-scoring",environment="prod-eu"} > 0.01' in (
