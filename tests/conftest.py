@@ -1,5 +1,5 @@
 """Shared fixtures: a clean environment, git identity, the minimal repository, the CLI, and
-the checked repository of the reporter tests."""
+the checked repository of the reporter tests; and how pytest-xdist shares the tests out."""
 
 from __future__ import annotations
 
@@ -15,6 +15,52 @@ from support.reporter_repo import build_repository
 from support.repos import REPO_ROOT, write_minirepo
 
 from compliance_tool.checks.engine import CheckResult
+
+SHARED_BY_GROUP = {"renders": "report-renders", "mlflow_server": "mlflow-server"}
+"""Session fixtures too costly to make once per xdist worker (the five renders of the
+sample's report, the MLflow server), and the group whose tests all run in one worker."""
+
+FIRST_GROUPS = (
+    "tests/integrations/test_pre_commit_hooks.py",
+    "report-renders",
+    "tests/test_packaging.py",
+    "mlflow-server",
+)
+"""The longest units of work (pip installing hook environments and the wheel, the renders,
+the server), handed out first so that no worker is left with one alone at the end."""
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Every test that uses a fixture of :data:`SHARED_BY_GROUP` joins its xdist group."""
+    for item in items:
+        used = getattr(item, "fixturenames", ())
+        group = next((g for name, g in SHARED_BY_GROUP.items() if name in used), None)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """``--dist loadgroup`` with a module as the unit of every test outside a group, so
+    that each module-scoped fixture is made in one worker only."""
+    from xdist.scheduler import LoadGroupScheduling
+
+    class ByModuleOrGroup(LoadGroupScheduling):  # type: ignore[misc]
+        def _split_scope(self, nodeid: str) -> str:
+            scope = super()._split_scope(nodeid)
+            return scope.split("::", 1)[0] if scope == nodeid else scope
+
+        def _assign_work_unit(self, node: object) -> None:
+            for scope in FIRST_GROUPS:
+                if scope in self.workqueue:
+                    self.workqueue.move_to_end(scope, last=False)
+                    break
+            super()._assign_work_unit(node)
+
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    return ByModuleOrGroup(config, log)
 
 
 @pytest.fixture(scope="session")

@@ -21,7 +21,7 @@ EU = "eu-ai-act-2024-1689"
 
 @pytest.fixture(scope="module")
 def known() -> dict:
-    return frameworks(open_inventory(Where(REPO_ROOT)))
+    return frameworks(open_inventory(Where(REPO_ROOT, use_cache=False)))
 
 
 def test_the_eu_file_reads_as_amended(known: dict) -> None:
@@ -53,7 +53,7 @@ def test_sr_11_7_is_historical_and_sr_26_2_provisional(known: dict) -> None:
 
 
 def test_the_next_date_that_matters_for_the_portfolio(known: dict) -> None:
-    inventory = open_inventory(Where(REPO_ROOT))
+    inventory = open_inventory(Where(REPO_ROOT, use_cache=False))
     classes = portfolio_classes(inventory)
     assert "high-risk" in classes and "limited-risk" in classes
     eu = known[EU]

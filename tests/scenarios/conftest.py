@@ -15,8 +15,11 @@ from compliance_tool.scenarios.runner import ScenarioRun, run_features
 
 @pytest.fixture(scope="session")
 def sample_run() -> ScenarioRun:
-    """Every feature of the repository against the sample inventory at 2026-11-26."""
-    return run_features(REPO_ROOT, None, AS_OF)
+    """Every feature of the repository against the sample inventory at 2026-11-26, without
+    the cache, which would write into the sample (read by tests running at the same time)."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("COMPLIANCE_TOOL_NO_CACHE", "1")
+        return run_features(REPO_ROOT, None, AS_OF)
 
 
 @pytest.fixture(scope="session")
@@ -25,7 +28,7 @@ def sample_cli(tmp_path_factory: pytest.TempPathFactory) -> CliRun:
     out = tmp_path_factory.mktemp("scenario-reports")
     cucumber, junit = out / "reports" / "cucumber.json", out / "reports" / "junit.xml"
     args = ["--repo", REPO_ROOT, "scenarios", "--as-of", AS_OF.isoformat()]
-    result = run(*args, "--cucumber-json", cucumber, "--junit", junit, env=quiet_env())
+    result = run(*args, "--cucumber-json", cucumber, "--junit", junit, env=quiet_env(cache=False))
     return CliRun(result.exit_code, result.stdout, result.stderr, cucumber, junit)
 
 

@@ -47,7 +47,7 @@ def test_the_features_cover_every_theme_with_enough_scenarios(sample_run: Scenar
 
 
 def test_every_scenario_is_tagged_with_existing_controls_only(sample_run: ScenarioRun) -> None:
-    controls = set(open_inventory(Where(REPO_ROOT)).ids[Kind.CONTROL])
+    controls = set(open_inventory(Where(REPO_ROOT, use_cache=False)).ids[Kind.CONTROL])
     assert sample_run.warnings == ()
     for result in sample_run.results:
         assert result.controls, f"{result.name} evidences no control"
@@ -81,7 +81,7 @@ def test_failing_scenarios_evidence_only_the_controls_their_problem_breaks(
 def test_scenarios_fail_the_same_controls_as_the_planted_problems(
     sample_run: ScenarioRun, expected: dict[str, Any]
 ) -> None:
-    inventory = open_inventory(Where(REPO_ROOT))
+    inventory = open_inventory(Where(REPO_ROOT, use_cache=False))
     check = evaluate(inventory, AS_OF).check
     rules_only = compute_coverage(inventory, check)
     with_scenarios = compute_coverage(inventory, check, [r.outcome() for r in sample_run.results])
