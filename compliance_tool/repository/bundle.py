@@ -45,11 +45,21 @@ _STARTER_TREES: tuple[tuple[str, tuple[str, ...]], ...] = (
 sample's expected scenario outcomes, features/expected-outcomes.yaml, stay behind: they
 are the tests' record of the sample, not a scenario)."""
 
-EXAMPLE_TREES = ("inventory", "evidence", "runbooks", "docs/pir", "deploy", "monitoring")
+EXAMPLE_TREES = (
+    "inventory",
+    "evidence",
+    "runbooks",
+    "docs/pir",
+    "deploy",
+    "monitoring",
+    "docs/model-cards",
+    "catalog",
+)
 """Folders of the sample organisation: its records, the files they name, the cluster
 manifests and metrics its snapshots in inventory/observations/ were observed from, and
-the alerting files generated from it (``export prometheus-rules``, ``export alertmanager``),
-so that their ``--check`` passes in a repository made by ``init --example``."""
+the files generated from it and committed (``export prometheus-rules``, ``export
+alertmanager``, ``export model-cards``, ``export backstage``), so that their ``--check``
+passes in a repository made by ``init --example``."""
 
 _TOP_LEVEL_EVIDENCE = re.compile(rb"^evidence:[^\n]*\n(?:(?:[ \t]+[^\n]*|[ \t]*)(?:\n|$))*", re.M)
 """A top-level ``evidence:`` key of a YAML file and every indented or blank line after it."""
