@@ -19,7 +19,6 @@ Usage::
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import sys
@@ -28,25 +27,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import yaml
-from benchlib import (
-    AS_OF,
-    DEFAULT_DIRS,
-    SIZES,
-    BenchError,
-    cli_command,
-    cli_environment,
-    expect,
-    machine_line,
-    median,
-    prepare_synthetic,
-    repeat,
-    run_measured,
-    runs_text,
-    say,
-    table,
-    timed,
-    verdict,
-)
+from benchlib import AS_OF, cold_and_warm, machine_line, ratio_table, say, synthetic_options
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -89,58 +70,33 @@ def registry_entries(versions: dict[str, tuple[str, bool]]) -> list[dict[str, ob
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--size", choices=sorted(SIZES), default="full")
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--dir", type=Path, default=None)
-    options = parser.parse_args(argv)
-    root = options.dir or DEFAULT_DIRS[options.size]
-    try:
-        size = SIZES[options.size]
-        prepare_synthetic(root, size["models"], size["datasets"], size["people"])
-    except BenchError as error:
-        say(f"error: {error}")
+    prepared = synthetic_options(__doc__.split("\n\n")[0], argv)
+    if prepared is None:
         return 2
+    root, runs = prepared
     entries = registry_entries(_versions(root))
     observed = dt.datetime(2026, 11, 25, 6, 0, tzinfo=dt.UTC)
     written = write_snapshot(root, SNAPSHOT, Observed("mlflow", "http://bench", entries), observed)
     try:
-        return _measure(root, options.runs, len(entries))
+        return _measure(root, runs, len(entries))
     finally:
         written.path.unlink(missing_ok=True)
 
 
 def _measure(root: Path, runs: int, entries: int) -> int:
-    base = [*cli_command(), "--repo", str(root)]
     out = Path(tempfile.mkdtemp()) / "reconcile.json"
-    figures: dict[str, list[float]] = {}
-    for cache in ("cold", "warm"):
-        env = cli_environment(no_cache=cache == "cold")
-        if cache == "warm":  # fill the parse cache once
-            expect(run_measured([*base, "validate"], env), (0, 1), "validate")
-        for command, allowed in (("validate", (0, 1)), ("reconcile", (1,))):
-            args = [command]
-            if command == "reconcile":
-                args += ["--as-of", AS_OF, "--format", f"json={out}"]
-            figures[f"{command} {cache}"] = repeat(runs, timed([*base, *args], env, allowed))
+    commands = {
+        "validate": (["validate"], (0, 1)),
+        "reconcile": (["reconcile", "--as-of", AS_OF, "--format", f"json={out}"], (1,)),
+    }
+    figures = cold_and_warm(root, commands, runs)
     document = json.loads(out.read_text(encoding="utf-8"))
     say(machine_line(runs))
     say(
         f"snapshot: {entries:,} registered models; reconcile found "
         f"{document['summary']['findings']:,} disagreements"
     )
-    rows = [["figure", "median", "runs", "vs validate", "target"]]
-    for cache in ("cold", "warm"):
-        validate = median(figures[f"validate {cache}"])
-        for command in ("validate", "reconcile"):
-            values = figures[f"{command} {cache}"]
-            ratio = median(values) / validate
-            target = f"<= {TARGET}x {verdict(ratio <= TARGET)}" if command == "reconcile" else ""
-            rows.append(
-                [f"{command} ({cache})", f"{median(values):.2f} s", runs_text(values),
-                 f"{ratio:.2f}x", target]
-            )  # fmt: skip
-    print(table(rows))
+    print(ratio_table(figures, "validate", "reconcile", TARGET))
     return 0
 
 

@@ -1,4 +1,5 @@
-"""Shared helpers of bench_check, bench_report and bench_history.
+"""Shared helpers of the benchmarks (bench_check, bench_report, bench_history, bench_reconcile,
+bench_continuity, ...).
 
 - repositories: generate a synthetic repository with :func:`synthetic.generate` (or reuse
   one generated earlier with the same parameters, generator and sample policies, judged
@@ -7,7 +8,7 @@
 - processes: run the installed CLI in a fresh interpreter, timing it and reading its own
   peak resident memory with ``os.wait4`` (per child, unlike ``RUSAGE_CHILDREN``, which is
   the maximum over every child waited for so far);
-- figures: medians, and aligned text tables.
+- figures: medians, aligned text tables, and one command against another, cold and warm.
 """
 
 from __future__ import annotations
@@ -304,6 +305,62 @@ def repeat(runs: int, action: Callable[[], float | None]) -> list[float]:
         own = action()
         times.append(own if own is not None else time.perf_counter() - started)
     return times
+
+
+def synthetic_options(description: str, argv: Sequence[str] | None) -> tuple[Path, int] | None:
+    """``--size``, ``--runs`` and ``--dir`` of a benchmark on the synthetic repository, and
+    that repository prepared: its root and the runs per figure; None (with the error said)
+    when it cannot be prepared."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--size", choices=sorted(SIZES), default="full")
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--dir", type=Path, default=None)
+    options = parser.parse_args(argv)
+    root: Path = options.dir or DEFAULT_DIRS[options.size]
+    try:
+        size = SIZES[options.size]
+        prepare_synthetic(root, size["models"], size["datasets"], size["people"])
+    except BenchError as error:
+        say(f"error: {error}")
+        return None
+    return root, int(options.runs)
+
+
+def cold_and_warm(
+    root: Path, commands: Mapping[str, tuple[list[str], Sequence[int]]], runs: int
+) -> dict[str, list[float]]:
+    """Every command's runs (``"NAME cold"``: no cache; ``"NAME warm"``: after one
+    ``validate`` has filled the parse cache), each a fresh CLI process on ``root``."""
+    base = [*cli_command(), "--repo", str(root)]
+    figures: dict[str, list[float]] = {}
+    for cache in ("cold", "warm"):
+        env = cli_environment(no_cache=cache == "cold")
+        if cache == "warm":  # fill the parse cache once
+            expect(run_measured([*base, "validate"], env), (0, 1), "validate")
+        for name, (args, allowed) in commands.items():
+            figures[f"{name} {cache}"] = repeat(runs, timed([*base, *args], env, allowed))
+    return figures
+
+
+def ratio_table(
+    figures: Mapping[str, list[float]], baseline: str, measured: str, target: float
+) -> str:
+    """The table of :func:`cold_and_warm`'s figures of ``baseline`` and ``measured``, cold
+    and warm: median, runs, the ratio to ``baseline`` and ``measured``'s target ratio."""
+    rows = [["figure", "median", "runs", f"vs {baseline}", "target"]]
+    for cache in ("cold", "warm"):
+        base = median(figures[f"{baseline} {cache}"])
+        for name in (baseline, measured):
+            values = figures[f"{name} {cache}"]
+            ratio = median(values) / base
+            goal = f"<= {target}x {verdict(ratio <= target)}" if name == measured else ""
+            rows.append(
+                [f"{name} ({cache})", f"{median(values):.2f} s", runs_text(values),
+                 f"{ratio:.2f}x", goal]
+            )  # fmt: skip
+    return table(rows)
 
 
 # -- figures ----------------------------------------------------------------------------
