@@ -18,7 +18,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from compliance_tool.audit.metric_series import (
     DECLARED,
@@ -28,11 +27,12 @@ from compliance_tool.audit.metric_series import (
     metric_history,
 )
 from compliance_tool.audit.trend import Period, commit_on_or_before
-from compliance_tool.checks.due import Obligation, due
+from compliance_tool.checks.due import Obligation, People, due
+from compliance_tool.checks.due_handovers import DueHandover, due_handovers
 from compliance_tool.checks.engine import CheckResult, Result
 from compliance_tool.checks.facts import parse_datetime
 from compliance_tool.checks.pipeline import evaluate
-from compliance_tool.checks.schedule import describe_gap, gaps, handovers, parse_schedule
+from compliance_tool.checks.schedule import describe_gap, gaps, parse_schedule
 from compliance_tool.errors import InventoryError
 from compliance_tool.repository.kinds import Kind, Lifecycle, Severity
 from compliance_tool.repository.loader import Inventory, Record
@@ -372,45 +372,45 @@ def _handovers(
     as_of: dt.date,
     until: dt.date,
 ) -> tuple[tuple[Handover, ...], tuple[CoverGap, ...]]:
-    """The hand-overs of the coming period on the rotations of the pack's models (and the
-    team's own rotations) whose schedule the record states, in each rotation's local time,
-    and the stretches in which nobody is on call (a hand-over into a gap is one of them)."""
+    """The hand-overs of the coming period (those ``due`` lists) on the rotations of the
+    pack's models (and the team's own rotations) whose schedule the record states, in each
+    rotation's local time, and the stretches in which nobody is on call (a hand-over into
+    a gap is one of them)."""
     names = {str(m.get("operations.oncall")) for m in models if m.get("operations.oncall")}
-    rotations = [
-        r
-        for r in inventory.records(Kind.ROTATION)
-        if r.id in names or (team is not None and r.data.get("team") == team)
-    ]
+    rotations = sorted(
+        (
+            r
+            for r in inventory.records(Kind.ROTATION)
+            if r.id in names or (team is not None and r.data.get("team") == team)
+        ),
+        key=lambda r: r.id,
+    )
+    chosen = {r.id for r in rotations}
+    changes = due_handovers(inventory, People(inventory), as_of, until - dt.timedelta(days=1))
+    lines = tuple(_handover(inventory, h) for h in changes if h.rotation in chosen)
     start = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
     end = dt.datetime(until.year, until.month, until.day, tzinfo=dt.UTC)
-    lines: list[Handover] = []
     holes: list[CoverGap] = []
-    for rotation in sorted(rotations, key=lambda r: r.id):
+    for rotation in rotations:
         try:
             schedule = parse_schedule(rotation)
         except ValueError:  # validate reports it; the pack lists what it can
-            schedule = None
-        if schedule is None:
             continue
-        for change in handovers(schedule, start, end):
-            if change.to_person is None:
-                continue
-            lines.append(_handover(inventory, rotation.id, change, schedule.time_zone))
-        found = gaps(schedule, start, end)
-        if found:
+        found = gaps(schedule, start, end) if schedule is not None else []
+        if schedule is not None and found:
             holes.append(CoverGap(rotation.id, len(found), describe_gap(schedule, *found[0])))
-    return tuple(sorted(lines, key=lambda h: (h.at, h.rotation))), tuple(holes)
+    return lines, tuple(holes)
 
 
-def _handover(inventory: Inventory, rotation: str, change: Any, zone: Any) -> Handover:
-    person = inventory.record(Kind.PERSON, change.to_person)
+def _handover(inventory: Inventory, change: DueHandover) -> Handover:
+    person = inventory.record(Kind.PERSON, change.to_person.id)
     affiliation = (person.data.get("affiliation") or {}) if person else {}
     return Handover(
-        rotation=rotation,
-        at=change.at.astimezone(zone).isoformat(timespec="minutes"),
-        from_person=change.from_person,
-        to_person=change.to_person,
-        to_name=str(person.data.get("name") or change.to_person) if person else change.to_person,
+        rotation=change.rotation,
+        at=change.at.isoformat(timespec="minutes"),
+        from_person=change.from_person.id if change.from_person else None,
+        to_person=change.to_person.id,
+        to_name=change.to_person.name,
         to_external=affiliation.get("type") == "external",
         organisation=affiliation.get("organisation"),
     )

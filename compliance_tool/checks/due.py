@@ -175,7 +175,7 @@ class Due:
 # -- who is who ---------------------------------------------------------------------------
 
 
-class _People:
+class People:
     """People, teams and rotations of the inventory, by id."""
 
     def __init__(self, inventory: Inventory) -> None:
@@ -213,9 +213,9 @@ class _People:
                 found = roles.setdefault(str(person_id), [])
                 if role not in found:
                     found.append(role)
-        return tuple(self._responsible(p, tuple(r)) for p, r in roles.items())
+        return tuple(self.person(p, tuple(r)) for p, r in roles.items())
 
-    def _responsible(self, person_id: str, roles: tuple[str, ...]) -> Responsible:
+    def person(self, person_id: str, roles: tuple[str, ...]) -> Responsible:
         record = self.people.get(person_id)
         if record is None:
             return Responsible(person_id, person_id, None, roles)
@@ -235,7 +235,7 @@ def _model_people(model: Record | None, *roles: str) -> list[tuple[str, Any]]:
     ]
 
 
-def _named(people: _People, kind: str, record: Record) -> list[tuple[str, Any]]:
+def _named(people: People, kind: str, record: Record) -> list[tuple[str, Any]]:
     """Who is responsible for an obligation of ``kind`` on ``record`` (see the module)."""
     data = record.data
     if record.kind is Kind.MODEL:
@@ -269,7 +269,7 @@ def _named(people: _People, kind: str, record: Record) -> list[tuple[str, Any]]:
     return []
 
 
-def _record_teams(people: _People, record: Record) -> set[str]:
+def _record_teams(people: People, record: Record) -> set[str]:
     """The teams a record belongs to: a model's team, the models' teams of an incident or
     a waiver's subject, a person's teams, the team that runs a rotation."""
     data = record.data
@@ -350,7 +350,7 @@ def due_date(data: dict[str, Any], field: tuple[str, ...], check: str, argument:
     return None
 
 
-def _title(people: _People, kind: str, record: Record, argument: Any) -> str:
+def _title(people: People, kind: str, record: Record, argument: Any) -> str:
     data, name = record.data, record.name
     if kind == VALIDATION:
         return f"Revalidate model {name} ({record.id})"
@@ -378,7 +378,7 @@ def _title(people: _People, kind: str, record: Record, argument: Any) -> str:
 
 
 def _obligation(
-    people: _People,
+    people: People,
     as_of: dt.date,
     kind: str,
     record: Record,
@@ -416,7 +416,7 @@ def _selects(rule: CompiledRule, record: Record) -> bool:
     return rule.when is None or bool(rule.when.validate(record.data, normalize=False))
 
 
-def _dated(engine: Engine, people: _People) -> Iterator[Obligation]:
+def _dated(engine: Engine, people: People) -> Iterator[Obligation]:
     """The obligations that the dated checks of the rules state, one per rule and record."""
     as_of = engine.facts.as_of
     for rule in sorted(engine.rules, key=lambda r: r.id):
@@ -440,7 +440,7 @@ def _dated(engine: Engine, people: _People) -> Iterator[Obligation]:
                 )
 
 
-def _upcoming(engine: Engine, people: _People) -> Iterator[Obligation]:
+def _upcoming(engine: Engine, people: People) -> Iterator[Obligation]:
     """Failures of rules that apply from a later date (law, not a proposal): due then."""
     check = engine.run(engine.inventory.source.commit)
     for result in check.upcoming:
@@ -470,7 +470,7 @@ def obligations(inventory: Inventory, as_of: dt.date) -> list[Obligation]:
     by date then id. Where two rules date the same obligation (a validation's
     ``next_due`` and its last date plus the window), the earlier date is kept."""
     engine = Engine(inventory, as_of)
-    people = _People(inventory)
+    people = People(inventory)
     found: dict[str, Obligation] = {}
     for obligation in [*_dated(engine, people), *_upcoming(engine, people)]:
         known = found.get(obligation.id)
@@ -506,7 +506,7 @@ def due(
     team, and when both are given."""
     if person is not None and team is not None:
         raise InventoryError("give --person or --team, not both")
-    people = _People(inventory)
+    people = People(inventory)
     if person is not None and person not in people.people:
         raise _unknown("person", person, people.people)
     if team is not None and team not in people.teams:
@@ -521,12 +521,5 @@ def due(
     ]
     from compliance_tool.checks.due_handovers import due_handovers
 
-    changes = due_handovers(
-        inventory,
-        as_of,
-        until,
-        person=person,
-        team=team,
-        team_members=people.members.get(team, set()) if team else None,
-    )
+    changes = due_handovers(inventory, people, as_of, until, person=person, team=team)
     return Due(as_of, until, within_text, person, team, tuple(listed), changes, file_url)

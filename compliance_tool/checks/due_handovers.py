@@ -5,10 +5,9 @@ zone, from the evaluation date to the end of the listed period."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from dataclasses import dataclass
 
-from compliance_tool.checks.due import Responsible
+from compliance_tool.checks.due import People, Responsible
 from compliance_tool.checks.schedule import handovers, parse_schedule
 from compliance_tool.repository.kinds import Kind
 from compliance_tool.repository.loader import Inventory, Record
@@ -43,16 +42,8 @@ class DueHandover:
         return f"{self.path}:{self.line}"
 
 
-def _person(inventory: Inventory, person_id: str, role: str) -> Responsible:
-    record = inventory.record(Kind.PERSON, person_id)
-    if record is None:
-        return Responsible(person_id, person_id, None, (role,))
-    email = record.data.get("email")
-    return Responsible(person_id, record.name, str(email) if email else None, (role,))
-
-
 def _of(
-    inventory: Inventory, rotation: Record, start: dt.datetime, end: dt.datetime
+    people: People, rotation: Record, start: dt.datetime, end: dt.datetime
 ) -> list[DueHandover]:
     try:
         schedule = parse_schedule(rotation)
@@ -72,10 +63,10 @@ def _of(
                 rotation=rotation.id,
                 at=change.at.astimezone(schedule.time_zone),
                 layer=change.layer,
-                from_person=_person(inventory, change.from_person, "hands over")
+                from_person=people.person(change.from_person, ("hands over",))
                 if change.from_person
                 else None,
-                to_person=_person(inventory, change.to_person, "takes over"),
+                to_person=people.person(change.to_person, ("takes over",)),
                 path=rotation.path,
                 line=line,
                 team=str(rotation.data["team"]) if rotation.data.get("team") else None,
@@ -86,23 +77,24 @@ def _of(
 
 def due_handovers(
     inventory: Inventory,
+    people: People,
     as_of: dt.date,
     until: dt.date | None,
     *,
     person: str | None = None,
-    team_members: Iterable[str] | None = None,
     team: str | None = None,
 ) -> tuple[DueHandover, ...]:
     """The hand-overs from ``as_of`` (00:00 UTC) to the end of ``until`` (or
     :data:`HORIZON`), where ``person`` hands over or takes over, or that concern ``team``
-    (its rotation, or one of ``team_members`` hands over or takes over)."""
+    (its rotation, or one of its members hands over or takes over); every one without
+    ``person`` and ``team``."""
     start = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
     last = until if until is not None else as_of + HORIZON
     end = dt.datetime(last.year, last.month, last.day, tzinfo=dt.UTC) + dt.timedelta(days=1)
-    members = set(team_members or ())
+    members = people.members.get(team, set()) if team else set()
     listed = []
     for rotation in sorted(inventory.records(Kind.ROTATION), key=lambda r: r.id):
-        for item in _of(inventory, rotation, start, end):
+        for item in _of(people, rotation, start, end):
             ids = {p.id for p in item.people}
             if person is not None and person not in ids:
                 continue

@@ -261,6 +261,18 @@ def as_of_option(func: F) -> F:
     )(func)
 
 
+def period_value(ctx: click.Context, param: click.Parameter, value: str) -> Any:
+    """``--every`` (or ``--period``) parsed while the arguments are, so a bad value stops
+    before any work."""
+    from compliance_tool.audit.trend import parse_period
+
+    try:
+        return parse_period(value)
+    except ValueError as error:
+        hint = f"--{param.name}" if param.name else None
+        raise click.BadParameter(str(error), ctx, param, param_hint=hint) from None
+
+
 def as_of_date(value: Any) -> Any:
     from compliance_tool.checks.pipeline import today
 

@@ -12,6 +12,7 @@ from compliance_tool.cli.app import (
     cli,
     date_option,
     format_option,
+    period_value,
     ref_option,
     say,
     say_notes,
@@ -121,18 +122,6 @@ def history(ctx: click.Context, record: str, since: Any, until: Any, output_form
         say(f"no commit changed {result.kind.value.lower()} {result.id}")
 
 
-def _period(ctx: click.Context, param: click.Parameter, value: str) -> Period:
-    """``--every`` (or ``--period``) parsed while the arguments are, so a bad value stops
-    before any work."""
-    from compliance_tool.audit.trend import parse_period
-
-    try:
-        return parse_period(value)
-    except ValueError as error:
-        hint = f"--{param.name}" if param.name else None
-        raise click.BadParameter(str(error), ctx, param, param_hint=hint) from None
-
-
 @cli.command()
 @date_option("--since", "First period end.", required=True)
 @date_option("--until", "Last period end (default: today).")
@@ -140,7 +129,7 @@ def _period(ctx: click.Context, param: click.Parameter, value: str) -> Period:
     "--every",
     default="P1M",
     show_default=True,
-    callback=_period,
+    callback=period_value,
     help="Period as an ISO 8601 duration: P1M (calendar month), P7D, P14D...",
 )
 @format_option(TREND_REPORTERS)
@@ -183,7 +172,7 @@ def trend(ctx: click.Context, since: Any, until: Any, every: Period, output_form
     "--period",
     default="P7D",
     show_default=True,
-    callback=_period,
+    callback=period_value,
     help="Spacing of the points as an ISO 8601 duration: P7D, P14D, P1M...",
 )
 @click.option(

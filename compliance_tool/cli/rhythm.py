@@ -15,6 +15,7 @@ from compliance_tool.cli.app import (
     cli,
     emit,
     format_option,
+    period_value,
     ref_option,
     say,
     say_notes,
@@ -118,21 +119,12 @@ def due(
     ctx.exit(EXIT_OK if result.passed else EXIT_FINDINGS)
 
 
-def _period_value(ctx: click.Context, param: click.Parameter, value: str) -> Any:
-    from compliance_tool.audit.trend import parse_period
-
-    try:
-        return parse_period(value)
-    except ValueError as error:
-        raise click.BadParameter(f"{error}", ctx=ctx, param=param) from None
-
-
 @cli.command()
 @click.option(
     "--period",
     default="P7D",
     show_default=True,
-    callback=_period_value,
+    callback=period_value,
     metavar="DURATION",
     help="Time between two reviews, an ISO 8601 duration (P7D, P14D, P1M).",
 )
