@@ -191,12 +191,12 @@ def review(
 
         emit([("markdown", output)], lambda _name: render_markdown(pack))
     else:
-        from compliance_tool.report.review import build_review_pdf, default_output
+        from compliance_tool.report.review import build_review_pdf
 
         built = build_review_pdf(
             pack,
             where.root,
-            output or default_output(where.root, pack),
+            output,
             sign=sign,
             meaning=meaning,
             allow_without_tsa=allow_without_tsa,

@@ -264,15 +264,9 @@ def _render(
     """The unsigned PDF/A-3b, every clock-derived value pinned to midnight UTC of
     ``as_of``; ReportError when WeasyPrint or its system libraries cannot render it."""
     moment = dt.datetime(as_of.year, as_of.month, as_of.day, tzinfo=dt.UTC)
-    try:
-        return render_pdf(
-            render_html(context),
-            {"findings.json": findings, "manifest.json": manifest_bytes(manifest)},
-            moment,
-            f"{commit}:{as_of}",
-        )
-    except (ImportError, OSError) as exc:  # WeasyPrint without Pango, an unreadable font
-        raise ReportError(
-            f"cannot render the PDF: {exc}",
-            hint="install WeasyPrint's system libraries (Pango; scripts/bootstrap does)",
-        ) from None
+    return render_pdf(
+        render_html(context),
+        {"findings.json": findings, "manifest.json": manifest_bytes(manifest)},
+        moment,
+        f"{commit}:{as_of}",
+    )

@@ -21,6 +21,8 @@ from contextlib import contextmanager
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from compliance_tool.errors import ReportError
+
 if TYPE_CHECKING:
     from compliance_tool.report.document import ReportContext
 
@@ -90,7 +92,20 @@ def _pinned_clock(moment: dt.datetime) -> Iterator[None]:
 def render_pdf(
     html: str, attachments: dict[str, bytes], moment: dt.datetime, identifier: str
 ) -> bytes:
-    """HTML to PDF/A-3b with attachments; every clock-derived value pinned to ``moment``."""
+    """HTML to PDF/A-3b with attachments; every clock-derived value pinned to ``moment``;
+    ReportError when WeasyPrint or its system libraries cannot render it."""
+    try:
+        return _render_pdf(html, attachments, moment, identifier)
+    except (ImportError, OSError) as exc:  # WeasyPrint without Pango, an unreadable font
+        raise ReportError(
+            f"cannot render the PDF: {exc}",
+            hint="install WeasyPrint's system libraries (Pango; scripts/bootstrap does)",
+        ) from None
+
+
+def _render_pdf(
+    html: str, attachments: dict[str, bytes], moment: dt.datetime, identifier: str
+) -> bytes:
     import logging
 
     import weasyprint

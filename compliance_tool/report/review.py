@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from compliance_tool.audit.review import ReviewPack
 from compliance_tool.errors import ReportError
@@ -105,15 +104,27 @@ def _figures(pack: ReviewPack) -> dict[str, tuple[Figure, ...]]:
 def build_review_pdf(
     pack: ReviewPack,
     root: Path,
-    output: Path,
+    output: Path | None = None,
     *,
     sign: bool = False,
     meaning: str | None = None,
     allow_without_tsa: bool = False,
 ) -> BuiltReview:
     """Render ``pack`` to a PDF/A-3b at ``output`` (written atomically), signed as the
-    report is when ``sign`` holds; ReportError or SigningError with nothing written."""
+    report is when ``sign`` holds; ReportError or SigningError with nothing written.
+    Without ``output``: ``<report.output_dir>/review-DATE-COMMIT.pdf``, beside the reports."""
     config = load_config(root)
+    if output is None:
+        folder = root / str((config.get("report") or {}).get("output_dir", "reports"))
+        output = folder / f"review-{pack.as_of}-{(pack.commit or 'worktree')[:12]}.pdf"
+        if not folder.exists():  # the reports' own place is made, as report makes it
+            try:
+                folder.mkdir(parents=True)
+            except OSError as exc:
+                raise ReportError(
+                    f"cannot create the report folder {folder}: {exc.strerror}",
+                    hint="check the permissions of its parent, or give --output",
+                ) from None
     signing = signing_config_from_env(
         root,
         {"meaning": meaning or DEFAULT_MEANING, "allow_without_tsa": allow_without_tsa},
@@ -143,26 +154,13 @@ def build_review_pdf(
         },
     )
     moment = dt.datetime(pack.as_of.year, pack.as_of.month, pack.as_of.day, tzinfo=dt.UTC)
-    try:
-        pdf = render_pdf(
-            render_html(document, "review.html.j2"),
-            {"review.md": render_markdown(pack).encode("utf-8")},
-            moment,
-            f"review:{pack.commit}:{pack.as_of}:{pack.period}:{pack.team}",
-        )
-    except (ImportError, OSError) as exc:
-        raise ReportError(
-            f"cannot render the PDF: {exc}",
-            hint="install WeasyPrint's system libraries (Pango; scripts/bootstrap does)",
-        ) from None
+    pdf = render_pdf(
+        render_html(document, "review.html.j2"),
+        {"review.md": render_markdown(pack).encode("utf-8")},
+        moment,
+        f"review:{pack.commit}:{pack.as_of}:{pack.period}:{pack.team}",
+    )
     if loaded is not None:
         pdf = sign_pdf(pdf, loaded, signing, dt.datetime.now(dt.UTC), notices=notices)
     write_outputs({output: pdf}, ReportError)
     return BuiltReview(output, len(pdf), loaded.name if loaded else None, tuple(notices))
-
-
-def default_output(root: Path, pack: ReviewPack, config: dict[str, Any] | None = None) -> Path:
-    """``<report.output_dir>/review-DATE-COMMIT.pdf``, beside the reports."""
-    section = (config if config is not None else load_config(root)).get("report") or {}
-    folder = root / str(section.get("output_dir", "reports"))
-    return folder / f"review-{pack.as_of}-{(pack.commit or 'worktree')[:12]}.pdf"
